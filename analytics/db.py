@@ -1,0 +1,149 @@
+"""One async engine and session factory for SQLite (embedded default) and PostgreSQL (production).
+
+The same code paths run on both. SQLite gets WAL (readers never block the writer), a busy timeout
+(writers queue instead of failing) and foreign keys; write transactions on SQLite start with
+`BEGIN IMMEDIATE` so that two concurrent read-then-write transactions cannot deadlock on the lock
+upgrade, while reads stay plain deferred transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from analytics.errors import Unavailable
+
+SQLITE_BUSY_TIMEOUT_S = 30
+_WRITE_OPTION = "leadline_write"
+
+
+def check_database_url(url: str) -> str:
+    """Return `url` if it names a driver Leadline supports, else raise ValueError saying what is expected."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ValueError(
+            "cannot parse it; expected e.g. 'sqlite+aiosqlite:///./leadline.db' or "
+            "'postgresql+asyncpg://user:pass@host:5432/leadline'"
+        ) from exc
+    if parsed.drivername not in ("sqlite+aiosqlite", "postgresql+asyncpg"):
+        raise ValueError(
+            f"driver '{parsed.drivername}' is not supported; expected 'sqlite+aiosqlite:///PATH' or "
+            "'postgresql+asyncpg://USER:PASS@HOST:PORT/DB'"
+        )
+    return url
+
+
+def is_sqlite(url: str) -> bool:
+    return make_url(url).get_backend_name() == "sqlite"
+
+
+def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred only).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        immediate = conn.get_execution_options().get(_WRITE_OPTION, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
+    """Build the engine for `url` with the settings each backend needs."""
+    check_database_url(url)
+    if is_sqlite(url):
+        engine = create_async_engine(
+            url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}, pool_pre_ping=False
+        )
+        _install_sqlite_pragmas(engine)
+        return engine
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        pool_recycle=1800,
+        pool_timeout=10,
+        connect_args={"timeout": 5, "command_timeout": 60},
+    )
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """True when `exc` means the database cannot be reached (as opposed to a bug or bad data)."""
+    if isinstance(exc, Unavailable):
+        return True
+    if isinstance(exc, (OSError, ConnectionError, asyncio.TimeoutError)):
+        return True
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    name = type(exc).__name__
+    # asyncpg's own connection errors, raised before SQLAlchemy can wrap them (e.g. at connect).
+    return name in {
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "InterfaceError",
+        "PostgresConnectionError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "TooManyConnectionsError",
+    }
+
+
+class Database:
+    """The engine plus session factories; built once at start and passed down."""
+
+    def __init__(self, url: str, *, pool_size: int = 10, echo: bool = False) -> None:
+        self.url = url
+        self.engine = make_engine(url, pool_size=pool_size, echo=echo)
+        self.sqlite = is_sqlite(url)
+        self._read = async_sessionmaker(self.engine, expire_on_commit=False)
+        write_engine = self.engine.execution_options(**{_WRITE_OPTION: True}) if self.sqlite else self.engine
+        self._write = async_sessionmaker(write_engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for queries; rolled back at the end."""
+        try:
+            async with self._read() as session:
+                yield session
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise Unavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction: committed when the block ends, rolled back (nothing written) on error."""
+        try:
+            async with self._write() as session, session.begin():
+                yield session
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise Unavailable(f"database unavailable: {type(exc).__name__}") from exc
+            raise
+
+    async def ping(self) -> None:
+        """Raise Unavailable unless a trivial query succeeds."""
+        async with self.read() as session:
+            await session.execute(text("SELECT 1"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,3 @@
+"""Import every table module so SQLModel.metadata is complete (for Alembic and test set-up)."""
+
+from analytics import models  # noqa: F401

@@ -1,0 +1,91 @@
+"""The aiohttp application factory: routes, middlewares and the lifecycle of what the service owns."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+from aiohttp import web
+
+from analytics.db import Database
+from analytics.masking import mask_phones_in_text
+from bot import health, state
+from bot.errors import http_status
+from bot.metrics import Metrics
+from bot.migrations import head_revision
+from bot.settings import Settings
+
+log = logging.getLogger("leadline.http")
+
+# Twilio's largest webhook bodies are a few KiB; anything near this is not Twilio.
+MAX_BODY_BYTES = 64 * 1024
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _route_name(request: web.Request) -> str:
+    route = request.match_info.route
+    resource = route.resource if route is not None else None
+    return resource.canonical if resource is not None else "unmatched"
+
+
+@web.middleware
+async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """One log line and one metrics sample per request; unexpected errors become a JSON 500."""
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    except Exception as exc:
+        status = http_status(exc)
+        if status >= 500 and status != 503:
+            log.exception("unhandled error", extra={"path": request.path})
+        return web.json_response({"error": _public_reason(exc, status)}, status=status)
+    finally:
+        elapsed = time.perf_counter() - started
+        route = _route_name(request)
+        metrics = request.app[state.METRICS]
+        metrics.requests.labels(request.method, route, str(status)).inc()
+        metrics.latency.labels(request.method, route).observe(elapsed)
+        log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": mask_phones_in_text(request.path),
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
+            },
+        )
+
+
+def _public_reason(exc: Exception, status: int) -> str:
+    if status == 503:
+        return "database unavailable, retry later"
+    if status >= 500:
+        return "internal error"
+    return str(exc) or exc.__class__.__name__
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
+    """Build the service. `db` may be passed in by tests; otherwise it is made from the settings."""
+    app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
+    app[state.SETTINGS] = settings
+    app[state.METRICS] = Metrics()
+    app[state.HEAD_REVISION] = head_revision(settings.database_url) or ""
+    owns_db = db is None
+    app[state.DB] = db or Database(settings.database_url)
+
+    async def database_lifecycle(app: web.Application) -> AsyncIterator[None]:
+        yield
+        if owns_db:
+            await app[state.DB].dispose()
+
+    app.cleanup_ctx.append(database_lifecycle)
+    health.add_routes(app)
+    return app

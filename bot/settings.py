@@ -1,0 +1,174 @@
+"""Leadline's configuration: one `Settings` object, built once at start from the environment (and an
+optional `.env` file) and passed down. Every setting has a help text; `docs/configuration.md` and the
+README list them all (a test keeps the docs in step).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from analytics.business_hours import BusinessCalendar, parse_business_hours, parse_holidays
+from analytics.db import check_database_url
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    # Core
+    database_url: str = Field(
+        "sqlite+aiosqlite:///./leadline.db",
+        description="SQLAlchemy URL of the database: `sqlite+aiosqlite:///PATH` (embedded default) or "
+        "`postgresql+asyncpg://USER:PASS@HOST:PORT/DB` (production).",
+    )
+    host: str = Field("127.0.0.1", description="Address `leadline serve` listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port `leadline serve` listens on.")
+    public_base_url: str = Field(
+        "",
+        description="The URL Twilio and Slack call (e.g. `https://leadline.example.com`), used to check "
+        "webhook signatures behind proxies. Empty: `http://HOST:PORT`.",
+    )
+    timezone: str = Field("UTC", description="IANA time zone of the team (e.g. `America/New_York`): "
+                          "days, hours and digests are local to it.")
+    business_hours: str = Field(
+        "",
+        description="Opening hours, `;`-separated entries `DAYS RANGE [RANGE ...]`, e.g. "
+        "`Mon-Fri 09:00-12:00 13:00-17:30; Sat 10:00-14:00`. Empty: always open.",
+    )
+    holidays: str = Field("", description="Comma-separated dates (`2026-12-25,2027-01-01`) with no "
+                          "business hours.")
+    conversation_gap_hours: float = Field(
+        24, gt=0, description="Quiet hours after which the next message starts a new conversation."
+    )
+    sla_minutes: float = Field(15, gt=0, description="Response-time target: a wait answered within this "
+                               "many minutes meets the SLA.")
+    api_token: SecretStr = Field(SecretStr(""), description="Bearer token for `/api/*`. Empty: the API "
+                                 "answers 403.")
+    log_level: str = Field("INFO", description="One of DEBUG, INFO, WARNING, ERROR.")
+    auto_migrate: bool = Field(True, description="Apply pending database migrations when "
+                               "`leadline serve` starts; if false, refuse to start on a stale schema.")
+    topics_file: str = Field("", description="TOML file that overrides or extends the default topics.")
+
+    # Twilio
+    twilio_account_sid: str = Field("", description="Twilio Account SID (`AC...`).")
+    twilio_auth_token: SecretStr = Field(SecretStr(""), description="Twilio auth token: signs webhooks "
+                                         "and authenticates REST calls.")
+    twilio_from: str = Field("", description="Number texts are sent from (`+1555...`), or a Messaging "
+                             "Service SID (`MG...`).")
+    twilio_api_base_url: str = Field("https://api.twilio.com", description="Base URL of Twilio's REST "
+                                     "API, for every REST call and recording download.")
+    after_hours_reply: str = Field("", description="Text sent once per conversation to a lead who writes "
+                                   "outside business hours. Empty: none.")
+    help_reply: str = Field("", description="Text answered to HELP/INFO. Empty: none.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        return check_database_url(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _check_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"'{value}' is not an IANA time zone name; expected e.g. "
+                             "'America/New_York' or 'UTC'") from None
+        return value
+
+    @field_validator("business_hours")
+    @classmethod
+    def _check_business_hours(cls, value: str) -> str:
+        parse_business_hours(value)
+        return value
+
+    @field_validator("holidays")
+    @classmethod
+    def _check_holidays(cls, value: str) -> str:
+        parse_holidays(value)
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_log_level(cls, value: str) -> str:
+        level = value.upper()
+        if level not in LOG_LEVELS:
+            raise ValueError(f"'{value}' is not a log level; expected one of {', '.join(LOG_LEVELS)}")
+        return level
+
+    @field_validator("public_base_url", "twilio_api_base_url")
+    @classmethod
+    def _check_url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"'{value}' is not an http(s) URL; expected e.g. 'https://leadline.example.com'")
+        return value.rstrip("/")
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar(
+            hours=parse_business_hours(self.business_hours),
+            holidays=parse_holidays(self.holidays),
+            tz=self.tz,
+        )
+
+    @property
+    def base_url(self) -> str:
+        return self.public_base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def twilio_configured(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token.get_secret_value())
+
+    def secrets(self) -> list[str]:
+        """Every secret value, for the log filter that keeps them out of logs."""
+        values = [self.api_token, self.twilio_auth_token]
+        return [v.get_secret_value() for v in values if v.get_secret_value()]
+
+
+class SettingsError(Exception):
+    """Configuration is invalid; `lines` name each setting and what is expected."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build Settings from the environment, turning pydantic's report into one line per bad setting."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            name = str(err["loc"][0]).upper() if err["loc"] else "SETTINGS"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            lines.append(f"invalid setting {name}: {message}")
+        raise SettingsError(lines) from None
+
+
+def setting_names() -> list[str]:
+    """The environment variable names of every setting, in declaration order."""
+    return [name.upper() for name in Settings.model_fields]
+
+
+def markdown_table() -> str:
+    """The settings table for README.md and docs/configuration.md (regenerate after adding a setting)."""
+    rows = ["| Setting | Default | Meaning |", "| --- | --- | --- |"]
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = default.get_secret_value()
+        if isinstance(default, bool):
+            default = str(default).lower()
+        shown = f"`{default}`" if default not in ("", None) else "(empty)"
+        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+    return "\n".join(rows) + "\n"

@@ -1,0 +1,86 @@
+"""The `leadline` command as a user runs it: a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def leadline(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
+             timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "TIMEZONE"))}
+    full_env.update(env or {})
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
+                          env=full_env, cwd=cwd or ROOT, timeout=timeout)
+
+
+def test_version() -> None:
+    result = leadline("version")
+    assert result.returncode == 0
+    assert result.stdout.startswith("leadline ")
+
+
+@pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"], ["version"], ["db"]])
+def test_every_command_has_help(command: list[str]) -> None:
+    result = leadline(*command, "--help")
+    assert result.returncode == 0
+    assert "usage: leadline" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("DATABASE_URL", "mysql://x@localhost/db", "invalid setting DATABASE_URL: driver 'mysql'"),
+        ("DATABASE_URL", "::nonsense::", "invalid setting DATABASE_URL: cannot parse"),
+        ("TIMEZONE", "Mars/Olympus", "invalid setting TIMEZONE: 'Mars/Olympus' is not an IANA time zone"),
+        ("BUSINESS_HOURS", "Mon-Fry 09:00-17:00", "invalid setting BUSINESS_HOURS:"),
+        ("PORT", "eighty", "invalid setting PORT:"),
+    ],
+)
+def test_bad_setting_exits_2_with_one_line(tmp_path: Path, name: str, value: str, expected: str) -> None:
+    result = leadline("serve", env={name: value}, cwd=tmp_path)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"leadline: {expected}"), lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_serve_migrates_sqlite_and_answers_healthz(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    env.update({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic")})
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+                    assert resp.status == 200
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"serve did not come up: {proc.communicate()[1][-2000:]}")
+                time.sleep(0.2)
+        assert (tmp_path / "leadline.db").exists()
+    finally:
+        proc.terminate()
+        _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr[-2000:]
+    assert '"msg": "request"' in stderr and '"path": "/readyz"' in stderr
