@@ -38,7 +38,7 @@ DEFAULT_TOPICS: Mapping[str, tuple[str, ...]] = {
     "support": (
         "help", "broken", "broke", "not working", "doesn't work", "does not work", "didn't work",
         "isn't working", "stopped working", "bug", "bugs", "buggy", "error*", "crash*", "issue",
-        "problem", "glitch*", "log in", "login", "password", "outage", "fix", "fixed", "support team",
+        "problem", "glitch*", "log in", "login", "password", "outage", "fix", "fixed", "support",
         "customer service", "ticket", "not sending", "not loading", "keeps failing", "failed",
     ),
     "scheduling": (

@@ -1,0 +1,134 @@
+"""Rebuild a contact's conversations, waits and opt state from its stored history.
+
+Used after out-of-order arrival (late webhooks, imports): it replays every message and opt event of
+the contact through `analytics.waits.replay`, so the stored result is exactly what in-order arrival
+would have produced. Conversations are kept where the replay starts one at the same moment (their
+Slack threads survive); waits are recreated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.models import INBOUND, OPT_OUT, Contact, Conversation, Message, OptEvent, Wait
+from analytics.opt_out import classify_keyword
+from analytics.wait_rows import close_wait, merge_topics
+from analytics.waits import Event, replay
+
+if TYPE_CHECKING:
+    from analytics.ingest import IngestConfig
+
+
+async def rebuild_contact(session: AsyncSession, contact_id: int, config: IngestConfig) -> None:
+    """Recompute everything derived from one contact's history, in the caller's transaction."""
+    contact = await session.get(Contact, contact_id, with_for_update=True, populate_existing=True)
+    assert contact is not None
+    messages = (
+        await session.execute(
+            select(Message.id, Message.sid, Message.sent_at, Message.direction, Message.automated,
+                   Message.body, Message.keyword, Message.topics, Message.rep_id, Message.channel,
+                   Message.conversation_id)
+            .where(Message.contact_id == contact_id)
+        )
+    ).all()
+    bare_events = (
+        await session.execute(
+            select(OptEvent.kind, OptEvent.at, OptEvent.id)
+            .where(OptEvent.contact_id == contact_id, OptEvent.message_id.is_(None))
+        )
+    ).all()
+    by_sid = {m.sid: m for m in messages}
+    events = [
+        Event(m.sent_at, m.sid, m.direction, m.automated,
+              (classify_keyword(m.body) or m.keyword) if m.direction == INBOUND else None)
+        for m in messages
+    ]
+    events += [Event(e.at, f"~opt{e.id}", opt_event=e.kind) for e in bare_events]
+    timeline = replay(events, config.gap)
+
+    await session.execute(delete(Wait).where(Wait.contact_id == contact_id))
+    await session.execute(update(Contact).where(Contact.id == contact_id).values(
+        open_wait_id=None, current_conversation_id=None))
+    existing = {
+        c.started_at: c
+        for c in (await session.execute(
+            select(Conversation).where(Conversation.contact_id == contact_id)
+        )).scalars()
+    }
+    conversation_ids: list[int] = []
+    kept: set[int] = set()
+    for span in timeline.conversations:
+        conversation = existing.get(span.started_at)
+        if conversation is None or conversation.id in kept:
+            first = by_sid[span.message_keys[0]]
+            conversation = Conversation(contact_id=contact_id, started_at=span.started_at,
+                                        last_message_at=span.last_message_at, channel=first.channel)
+            session.add(conversation)
+            await session.flush()
+        conversation.last_message_at = span.last_message_at
+        kept.add(conversation.id or 0)
+        conversation_ids.append(conversation.id or 0)
+
+    updates = []
+    for span in timeline.conversations:
+        for sid in span.message_keys:
+            m = by_sid[sid]
+            keyword = timeline.keywords.get(sid)
+            conv_id = conversation_ids[span.index]
+            if m.conversation_id != conv_id or m.keyword != keyword:
+                updates.append({"id": m.id, "conversation_id": conv_id, "keyword": keyword})
+    if updates:
+        await session.execute(update(Message), updates)
+
+    stale = [c.id for c in existing.values() if c.id not in kept]
+    if stale:
+        await session.execute(delete(Conversation).where(Conversation.id.in_(stale)))
+
+    await session.execute(delete(OptEvent).where(
+        OptEvent.contact_id == contact_id, OptEvent.message_id.is_not(None)))
+    for sid, keyword in timeline.keywords.items():
+        if keyword is not None:
+            m = by_sid[sid]
+            session.add(OptEvent(contact_id=contact_id, kind=keyword, at=m.sent_at, source="keyword",
+                                 message_id=m.id))
+
+    open_wait: Wait | None = None
+    for span in timeline.waits:
+        opened = by_sid[span.opened_key]
+        topics = ""
+        for sid in span.inbound_keys:
+            topics = merge_topics(topics, by_sid[sid].topics)
+        wait = Wait(contact_id=contact_id, conversation_id=conversation_ids[span.conversation_index],
+                    opened_message_id=opened.id, opened_at=span.opened_at,
+                    last_inbound_at=span.last_inbound_at,
+                    first_in_conversation=span.first_in_conversation, channel=opened.channel, topics=topics,
+                    inbound_count=len(span.inbound_keys), state=span.state)
+        if span.state == "closed" and span.closed_at is not None:
+            closer = by_sid[span.closed_key] if span.closed_key else None
+            close_wait(wait, span.closed_at, config.calendar, closer.id if closer else None,
+                       closer.rep_id if closer else None)
+        elif span.state == "cancelled":
+            wait.closed_at = span.closed_at
+        else:
+            open_wait = wait
+        session.add(wait)
+    await session.flush()
+
+    contact = await session.get(Contact, contact_id, populate_existing=True)
+    assert contact is not None
+    contact.open_wait_id = open_wait.id if open_wait is not None else None
+    contact.current_conversation_id = conversation_ids[-1] if conversation_ids else None
+    contact.last_message_at = timeline.final.last_message_at
+    contact.first_message_at = min((m.sent_at for m in messages), default=None)
+    if contact.opted_out != timeline.opted_out:
+        contact.opted_out = timeline.opted_out
+    if contact.opted_out:
+        outs = [e.at for e in events if e.opt_event == OPT_OUT] + [
+            by_sid[s].sent_at for s, k in timeline.keywords.items() if k == OPT_OUT]
+        contact.opted_out_at = max(outs, default=contact.opted_out_at)
+    else:
+        contact.opted_out_at = None
+    await session.flush()
