@@ -14,7 +14,9 @@ from bot import health, state
 from bot.errors import http_status
 from bot.metrics import Metrics
 from bot.migrations import head_revision
+from bot.services import build_services
 from bot.settings import Settings
+from bot.twilio import webhooks as twilio_webhooks
 
 log = logging.getLogger("leadline.http")
 
@@ -77,6 +79,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> web.Applica
     app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
     app[state.SETTINGS] = settings
     app[state.METRICS] = Metrics()
+    app[state.SERVICES] = build_services(settings)
     app[state.HEAD_REVISION] = head_revision(settings.database_url) or ""
     owns_db = db is None
     app[state.DB] = db or Database(settings.database_url)
@@ -88,4 +91,5 @@ def create_app(settings: Settings, *, db: Database | None = None) -> web.Applica
 
     app.cleanup_ctx.append(database_lifecycle)
     health.add_routes(app)
+    twilio_webhooks.add_routes(app)
     return app

@@ -6,9 +6,11 @@ from aiohttp import web
 
 from analytics.db import Database
 from bot.metrics import Metrics
+from bot.services import Services
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DB = web.AppKey("db", Database)
 METRICS = web.AppKey("metrics", Metrics)
 HEAD_REVISION = web.AppKey("head_revision", str)
+SERVICES = web.AppKey("services", Services)

@@ -1,0 +1,78 @@
+"""aiohttp handlers for Twilio's webhooks: thin adapters (read, verify, parse, call the core, answer)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from aiohttp import web
+from multidict import MultiDictProxy
+
+from analytics.delivery import apply_status
+from analytics.ingest import record_opt_event
+from analytics.models import OPT_OUT
+from bot import state
+from bot.errors import BadRequest, Forbidden, PayloadTooLarge
+from bot.twilio.inbound import AutoReplies, receive_message
+from bot.twilio.parse import parse_inbound, parse_status
+from bot.twilio.signature import public_url, signature_valid
+
+log = logging.getLogger("leadline.twilio")
+
+MAX_BODY = 64 * 1024
+TWIML = "application/xml"
+
+
+async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
+    """The form body, once its size, encoding and Twilio signature are checked."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise PayloadTooLarge("request body over 64 KiB")
+    raw = await request.read()
+    if len(raw) > MAX_BODY:
+        raise PayloadTooLarge("request body over 64 KiB")
+    if request.content_type != "application/x-www-form-urlencoded":
+        raise BadRequest("expected a form-encoded body")
+    try:
+        raw.decode("utf-8")
+        form = await request.post()
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise BadRequest("malformed form body") from exc
+    settings = request.app[state.SETTINGS]
+    url = public_url(settings.base_url, request.path_qs)
+    fields: MultiDictProxy[str] = MultiDictProxy(form)  # type: ignore[arg-type]
+    if any(not isinstance(v, str) for v in form.values()):
+        raise BadRequest("file uploads are not accepted")
+    token = settings.twilio_auth_token.get_secret_value()
+    if not signature_valid(token, url, fields, request.headers.get("X-Twilio-Signature")):
+        raise Forbidden("invalid Twilio signature")
+    return fields
+
+
+async def incoming_message(request: web.Request) -> web.Response:
+    form = await read_signed_form(request)
+    inbound = parse_inbound(form)
+    services = request.app[state.SERVICES]
+    settings = request.app[state.SETTINGS]
+    replies = AutoReplies(settings.help_reply, settings.after_hours_reply)
+    body = await receive_message(request.app[state.DB], services.ingest, replies, inbound, datetime.now(UTC))
+    return web.Response(text=body, content_type=TWIML)
+
+
+async def message_status(request: web.Request) -> web.Response:
+    form = await read_signed_form(request)
+    update = parse_status(form)
+    services = request.app[state.SERVICES]
+    now = datetime.now(UTC)
+    async with request.app[state.DB].transaction() as session:
+        result = await apply_status(session, update.sid, update.status, update.error_code, now)
+        if result.opted_out and result.contact_address:
+            await record_opt_event(session, result.contact_address, OPT_OUT, now, "twilio_21610",
+                                   services.ingest)
+    if not result.known:
+        log.info("status for unknown message", extra={"sid": update.sid, "status": update.status})
+    return web.Response(text="", status=204)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/twilio/messages", incoming_message)
+    app.router.add_post("/twilio/status", message_status)
