@@ -32,6 +32,8 @@ async def rebuild_contact(session: AsyncSession, contact_id: int, config: Ingest
                    Message.body, Message.keyword, Message.topics, Message.rep_id, Message.channel,
                    Message.conversation_id)
             .where(Message.contact_id == contact_id)
+            # A text that never left (failed before Twilio accepted it) answered nobody.
+            .where(~(Message.sid.startswith("local-") & (Message.status == "failed")))
         )
     ).all()
     bare_events = (

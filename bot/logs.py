@@ -60,11 +60,11 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(level: str, secrets: list[str], stream: Any = None) -> logging.Handler:
-    """Install the JSON, redacting handler on the root logger (replacing earlier ones of ours)."""
+    """Install the JSON, redacting handler as the root logger's only handler."""
     root = logging.getLogger()
+    # Ours replaces every root handler: one a library installed would print unredacted lines.
     for handler in list(root.handlers):
-        if getattr(handler, "_leadline", False):
-            root.removeHandler(handler)
+        root.removeHandler(handler)
     handler = logging.StreamHandler(stream or sys.stderr)
     handler._leadline = True  # type: ignore[attr-defined]
     handler.setFormatter(JsonFormatter())

@@ -22,8 +22,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
 async def make_client() -> AsyncIterator[MakeClient]:
     clients: list[TestClient] = []
 
-    async def _make(settings: Settings) -> TestClient:
-        client = TestClient(TestServer(create_app(settings), host="127.0.0.1"))
+    async def _make(settings: Settings, **app_options: Any) -> TestClient:
+        client = TestClient(TestServer(create_app(settings, **app_options), host="127.0.0.1"))
         await client.start_server()
         clients.append(client)
         return client

@@ -1,0 +1,171 @@
+"""Pure aggregation of waits and inbound messages into report figures, overall and per slice.
+
+Input rows are already restricted to the report's period and stripped of cancelled waits (queries.py);
+open waits arrive with their elapsed time as of `now` (engine.py). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from analytics.kpi.report import Backlog, GroupFigures, SlotRow
+from analytics.kpi.stats import Stats, bucket_counts, sla_met, sla_met_share, summarize
+from analytics.sentiment import LABELS, conversation_sentiment
+
+
+@dataclass(frozen=True, slots=True)
+class WaitRow:
+    """A wait (open or closed) as the report sees it.
+
+    `seconds` is the duration the report shows (calendar or business); `sla_seconds` the one the SLA is
+    judged on. For an open wait both are its elapsed time as of the report's `now`.
+    """
+
+    contact_id: int
+    opened_at: datetime
+    closed: bool
+    seconds: float
+    sla_seconds: float
+    first: bool
+    rep_id: int | None
+    channel: str
+    topics: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WaitFigures:
+    first_response: Stats
+    response: Stats
+    longest: WaitRow | None
+    unanswered: Backlog
+    sla_met_share: float | None
+    breached_open: int
+    buckets: dict[str, int]
+
+
+def longest(waits: Iterable[WaitRow]) -> WaitRow | None:
+    """The longest wait; ties go to the earliest opened (then the lowest contact id), so it is stable."""
+    best: WaitRow | None = None
+    for w in waits:
+        if best is None or (w.seconds, -w.opened_at.timestamp(), -w.contact_id) > (
+            best.seconds, -best.opened_at.timestamp(), -best.contact_id
+        ):
+            best = w
+    return best
+
+
+def wait_figures(waits: Sequence[WaitRow], sla_minutes: float) -> WaitFigures:
+    """The headline wait figures of one period."""
+    closed = [w for w in waits if w.closed]
+    still_open = [w for w in waits if not w.closed]
+    first_closed = [w.seconds for w in closed if w.first]
+    return WaitFigures(
+        first_response=summarize(first_closed),
+        response=summarize(w.seconds for w in closed),
+        longest=longest(waits),
+        unanswered=Backlog(len(still_open), max((w.seconds for w in still_open), default=None)),
+        sla_met_share=sla_met_share((w.sla_seconds for w in closed), sla_minutes),
+        breached_open=sum(not sla_met(w.sla_seconds, sla_minutes) for w in still_open),
+        buckets=bucket_counts(first_closed, sum(1 for w in still_open if w.first)),
+    )
+
+
+def group_figures(waits: Sequence[WaitRow], sla_minutes: float) -> GroupFigures:
+    closed = [w for w in waits if w.closed]
+    best = longest(waits)
+    return GroupFigures(
+        waits=len(waits),
+        first_response=summarize(w.seconds for w in closed if w.first),
+        response=summarize(w.seconds for w in closed),
+        longest_wait_s=best.seconds if best else None,
+        sla_met_share=sla_met_share((w.sla_seconds for w in closed), sla_minutes),
+    )
+
+
+def group_by(waits: Iterable[WaitRow], key: Callable[[WaitRow], Iterable[Hashable]]
+             ) -> dict[Hashable, list[WaitRow]]:
+    """Waits per key; `key` returns every group a wait belongs to (a wait can touch several topics)."""
+    groups: dict[Hashable, list[WaitRow]] = defaultdict(list)
+    for w in waits:
+        for k in key(w):
+            groups[k].append(w)
+    return groups
+
+
+def slot_rows(waits: Iterable[WaitRow], tz: ZoneInfo, slot: Callable[[datetime], int], size: int
+              ) -> tuple[SlotRow, ...]:
+    """One row per local hour (size 24) or weekday (size 7) of opening, every slot present."""
+    counts = [0] * size
+    durations: list[list[float]] = [[] for _ in range(size)]
+    for w in waits:
+        index = slot(w.opened_at.astimezone(tz))
+        counts[index] += 1
+        if w.closed:
+            durations[index].append(w.seconds)
+    return tuple(SlotRow(i, counts[i], summarize(durations[i])) for i in range(size))
+
+
+def hour_of(local: datetime) -> int:
+    return local.hour
+
+
+def weekday_of(local: datetime) -> int:
+    return local.weekday()
+
+
+@dataclass(frozen=True, slots=True)
+class InboundRow:
+    """An inbound message of the period, for sentiment and topic counts."""
+
+    conversation_id: int | None
+    sent_at: datetime
+    sid: str
+    score: float | None
+    topics: tuple[str, ...]
+
+
+def empty_labels() -> dict[str, int]:
+    return dict.fromkeys(LABELS, 0)
+
+
+def conversation_labels(rows: Iterable[InboundRow]) -> dict[int, tuple[str, frozenset[str]]]:
+    """Each conversation with inbound messages in the period -> (its label, topics its messages touched).
+
+    The label is `conversation_sentiment` of the scores of those messages, oldest first (ties by sid).
+    Messages without a score (none are stored that way by ingest) are left out of the mean.
+    """
+    per: dict[int, list[InboundRow]] = defaultdict(list)
+    for row in rows:
+        if row.conversation_id is not None:
+            per[row.conversation_id].append(row)
+    out: dict[int, tuple[str, frozenset[str]]] = {}
+    for conversation_id, items in per.items():
+        items.sort(key=lambda r: (r.sent_at, r.sid))
+        scores = [r.score for r in items if r.score is not None]
+        topics = frozenset(t for r in items for t in r.topics)
+        out[conversation_id] = (conversation_sentiment(scores).label, topics)
+    return out
+
+
+def sentiment_distribution(labels: Iterable[str]) -> dict[str, int]:
+    counts = empty_labels()
+    for label in labels:
+        counts[label] += 1
+    return counts
+
+
+def topic_message_counts(rows: Iterable[InboundRow]) -> dict[str, int]:
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        for topic in row.topics:
+            counts[topic] += 1
+    return dict(counts)
+
+
+def split_topics(joined: str | None) -> tuple[str, ...]:
+    """Stored comma-joined topics -> a tuple ('' -> ())."""
+    return tuple(t for t in (joined or "").split(",") if t)

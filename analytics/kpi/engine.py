@@ -1,0 +1,258 @@
+"""The KPI entry point: `compute_report(session, period, ...)` -> `KpiReport`.
+
+I/O happens here and in queries.py; the rules live in stats.py and breakdowns.py. Definitions are in
+docs/metrics.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from analytics.business_hours import BusinessCalendar
+from analytics.errors import InvalidInput
+from analytics.kpi import queries
+from analytics.kpi.breakdowns import (
+    InboundRow,
+    WaitFigures,
+    WaitRow,
+    conversation_labels,
+    group_by,
+    group_figures,
+    hour_of,
+    sentiment_distribution,
+    slot_rows,
+    split_topics,
+    topic_message_counts,
+    wait_figures,
+    weekday_of,
+)
+from analytics.kpi.report import (
+    NO_LONGEST_WAIT,
+    Backlog,
+    ChannelRow,
+    Headline,
+    KpiReport,
+    LongestWait,
+    OptOuts,
+    PeriodInfo,
+    RepRef,
+    RepRow,
+    Sla,
+    TopicRow,
+    TopicSummary,
+    Volume,
+)
+from analytics.kpi.stats import share
+from analytics.masking import mask_address
+from analytics.models import INBOUND, OPT_IN, OPT_OUT, WAIT_CLOSED
+from analytics.periods import Period
+
+BREAKDOWNS = ("rep", "channel", "hour", "weekday", "topic")
+
+
+def parse_breakdowns(values: Iterable[str]) -> tuple[str, ...]:
+    """Breakdown names from repeated and/or comma-separated values, in the order given, deduplicated."""
+    out: list[str] = []
+    for value in values:
+        for name in value.split(","):
+            name = name.strip().lower()
+            if not name:
+                continue
+            if name not in BREAKDOWNS:
+                raise InvalidInput(f"unknown breakdown {name!r}; expected one of {', '.join(BREAKDOWNS)}")
+            if name not in out:
+                out.append(name)
+    return tuple(out)
+
+
+class _Clock:
+    """Durations of waits as the report shows them and as the SLA judges them."""
+
+    def __init__(self, now: datetime, calendar: BusinessCalendar, business_hours: bool) -> None:
+        self.now = now
+        self.calendar = calendar
+        self.business_hours = business_hours
+        # The SLA is judged in business time whenever business hours are configured.
+        self.sla_business = not calendar.always_open
+
+    def elapsed(self, opened_at: datetime) -> tuple[float, float]:
+        """(calendar, business) seconds from `opened_at` to now, never negative."""
+        calendar_s = max(0.0, (self.now - opened_at).total_seconds())
+        if self.calendar.always_open or not (self.business_hours or self.sla_business):
+            return calendar_s, calendar_s
+        return calendar_s, self.calendar.business_seconds(opened_at, self.now)
+
+    def shown(self, calendar_s: float, business_s: float) -> tuple[float, float]:
+        """(displayed seconds, SLA seconds)."""
+        return (business_s if self.business_hours else calendar_s,
+                business_s if self.sla_business else calendar_s)
+
+
+def _wait_rows(rows: Sequence, clock: _Clock) -> list[WaitRow]:
+    out: list[WaitRow] = []
+    append = out.append
+    topic_cache: dict[str, tuple[str, ...]] = {}
+    for r in rows:
+        closed = r.state == WAIT_CLOSED
+        if closed and r.calendar_seconds is not None:
+            calendar_s = r.calendar_seconds
+            business_s = r.business_seconds if r.business_seconds is not None else calendar_s
+        else:
+            calendar_s, business_s = clock.elapsed(r.opened_at)
+        seconds, sla_s = clock.shown(calendar_s, business_s)
+        topics = topic_cache.get(r.topics)
+        if topics is None:
+            topics = topic_cache[r.topics] = split_topics(r.topics)
+        append(WaitRow(r.contact_id, r.opened_at, closed, seconds, sla_s, r.first_in_conversation,
+                       r.closed_by_rep_id, r.channel, topics))
+    return out
+
+
+async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: str, waits: list[WaitRow],
+                    figures: WaitFigures, sla_minutes: float, opted_out_now: int
+                    ) -> tuple[Headline, dict[str, dict[str, int]]]:
+    """The headline figures, plus inbound/outbound counts per channel (for by_channel)."""
+    channels: dict[str, dict[str, int]] = {}
+    inbound = outbound = automated = 0
+    for channel, direction, is_automated, count in await queries.message_counts(session, period):
+        slot = channels.setdefault(channel, {"inbound": 0, "outbound": 0})
+        if direction == INBOUND:
+            inbound += count
+            slot["inbound"] += count
+        else:
+            outbound += count
+            slot["outbound"] += count
+            automated += count if is_automated else 0
+    volume = Volume(inbound, outbound, automated, await queries.new_contacts(session, period),
+                    await queries.conversations_started(session, period))
+    opts = await queries.opt_contacts(session, period)
+    active = await queries.active_contacts(session, period)
+    opt_outs = OptOuts(opts.get(OPT_OUT, 0), opts.get(OPT_IN, 0), share(opts.get(OPT_OUT, 0), active),
+                       opted_out_now)
+    best = figures.longest
+    longest = NO_LONGEST_WAIT
+    if best is not None:
+        address = await queries.contact_address(session, best.contact_id)
+        longest = LongestWait(best.seconds, not best.closed, mask_address(address) if address else None,
+                              best.opened_at)
+    headline = Headline(
+        period=PeriodInfo(period.start, period.end, tz.key, hours),
+        first_response=figures.first_response,
+        response=figures.response,
+        longest_wait=longest,
+        volume=volume,
+        opt_outs=opt_outs,
+        sla=Sla(sla_minutes, figures.sla_met_share, figures.breached_open),
+    )
+    return headline, channels
+
+
+async def compute_report(
+    session: AsyncSession,
+    period: Period,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    calendar: BusinessCalendar,
+    sla_minutes: float,
+    breakdowns: Sequence[str] = (),
+    business_hours: bool = False,
+    with_previous: bool = True,
+) -> KpiReport:
+    """KPIs of the waits and messages in [period.start, period.end), durations as of `now`.
+
+    `business_hours` switches every duration to business seconds; `breakdowns` adds by_rep, by_hour,
+    by_weekday, by_topic (and wait figures inside by_channel) for the names in BREAKDOWNS.
+    """
+    if now.utcoffset() is None:
+        raise InvalidInput("now must be an aware datetime")
+    if not sla_minutes > 0:
+        raise InvalidInput(f"the SLA must be a positive number of minutes, not {sla_minutes}")
+    wanted = parse_breakdowns(breakdowns)
+    hours = "business" if business_hours else "calendar"
+    clock = _Clock(now, calendar, business_hours)
+    opted_out_now = await queries.currently_opted_out(session)
+
+    waits = _wait_rows(await queries.waits_opened(session, period), clock)
+    figures = wait_figures(waits, sla_minutes)
+    headline, channel_counts = await _headline(session, period, tz, hours, waits, figures, sla_minutes,
+                                               opted_out_now)
+
+    open_count, oldest_at = await queries.open_now(session)
+    open_now = Backlog(open_count, clock.shown(*clock.elapsed(oldest_at))[0] if oldest_at else None)
+
+    inbound = [InboundRow(r.conversation_id, r.sent_at, r.sid, r.sentiment_score, split_topics(r.topics))
+               for r in await queries.inbound_messages(session, period)]
+    labels = conversation_labels(inbound)
+    message_topics = topic_message_counts(inbound)
+    waits_by_topic = group_by(waits, lambda w: w.topics)
+    topic_names = sorted(set(message_topics) | {str(t) for t in waits_by_topic})
+    topics = {}
+    for name in topic_names:
+        group = waits_by_topic.get(name, [])
+        topics[name] = TopicSummary(message_topics.get(name, 0), max((w.seconds for w in group), default=None))
+
+    channel_waits = group_by(waits, lambda w: (w.channel,)) if "channel" in wanted else {}
+    by_channel = {
+        name: ChannelRow(
+            counts.get("inbound", 0), counts.get("outbound", 0),
+            group_figures(channel_waits.get(name, []), sla_minutes) if "channel" in wanted else None,
+        )
+        for name, counts in {**{str(k): {} for k in channel_waits}, **channel_counts}.items()
+    }
+
+    previous = None
+    if with_previous:
+        before = period.previous(tz)
+        prev_waits = _wait_rows(await queries.waits_opened(session, before), clock)
+        previous, _ = await _headline(session, before, tz, hours, prev_waits,
+                                      wait_figures(prev_waits, sla_minutes), sla_minutes, opted_out_now)
+
+    return KpiReport(
+        headline=headline,
+        unanswered=figures.unanswered,
+        open_now=open_now,
+        by_channel=by_channel,
+        first_response_buckets=figures.buckets,
+        sentiment=sentiment_distribution(label for label, _ in labels.values()),
+        topics=topics,
+        previous=previous,
+        by_rep=await _by_rep(session, period, waits, sla_minutes) if "rep" in wanted else None,
+        by_hour=slot_rows(waits, tz, hour_of, 24) if "hour" in wanted else None,
+        by_weekday=slot_rows(waits, tz, weekday_of, 7) if "weekday" in wanted else None,
+        by_topic=_by_topic(topic_names, message_topics, waits_by_topic, labels, sla_minutes)
+        if "topic" in wanted else None,
+    )
+
+
+async def _by_rep(session: AsyncSession, period: Period, waits: list[WaitRow], sla_minutes: float
+                  ) -> tuple[RepRow, ...]:
+    replies = await queries.rep_replies(session, period)
+    closed_by = group_by((w for w in waits if w.closed), lambda w: (w.rep_id,))
+    ids = {k for k in replies if k is not None} | {k for k in closed_by if k is not None}
+    names = await queries.rep_names(session, ids)  # type: ignore[arg-type]
+    rows = []
+    for rep_id in [*ids, None]:
+        if rep_id is None and None not in replies and None not in closed_by:
+            continue
+        figures = group_figures(closed_by.get(rep_id, []), sla_minutes)
+        ref = RepRef(rep_id, names.get(rep_id, f"rep {rep_id}")) if rep_id is not None else None
+        rows.append(RepRow(ref, replies.get(rep_id, 0), figures.first_response, figures.response,
+                           figures.sla_met_share))
+    # Named reps alphabetically, replies with no known rep last.
+    rows.sort(key=lambda r: (r.rep is None, r.rep.name.casefold() if r.rep else "", r.rep.id if r.rep else 0))
+    return tuple(rows)
+
+
+def _by_topic(names: list[str], messages: dict[str, int], waits: dict, labels: dict[int, tuple[str, frozenset]],
+              sla_minutes: float) -> tuple[TopicRow, ...]:
+    rows = []
+    for name in names:
+        sentiment = sentiment_distribution(label for label, topics in labels.values() if name in topics)
+        rows.append(TopicRow(name, messages.get(name, 0), group_figures(waits.get(name, []), sla_minutes),
+                             sentiment))
+    return tuple(rows)

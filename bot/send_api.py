@@ -1,0 +1,37 @@
+"""`POST /api/messages`: a rep-initiated text, through the same safe path as replies from Slack."""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+
+from bot import state
+from bot.auth import require_token
+from bot.errors import BadRequest
+from bot.twilio.sender import queue_text
+
+
+async def send_message(request: web.Request) -> web.Response:
+    require_token(request)
+    try:
+        data = json.loads(await request.read())
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest("expected a JSON body") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("to"), str) or not isinstance(data.get("body"), str):
+        raise BadRequest('expected {"to": "+1555...", "body": "text", "rep_id": optional integer}')
+    rep_id = data.get("rep_id")
+    if rep_id is not None and not isinstance(rep_id, int):
+        raise BadRequest("rep_id must be an integer")
+    runtime = request.app[state.RUNTIME]
+    if runtime.outbox is None:
+        raise BadRequest("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
+    queued = await queue_text(request.app[state.DB], request.app[state.SERVICES], data["to"].strip(),
+                              data["body"], rep_id=rep_id)
+    runtime.outbox.wake.set()
+    return web.json_response({"queued": True, "job_id": queued.job_id, "message_sid": queued.message_sid},
+                             status=202)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/messages", send_message)
