@@ -91,20 +91,20 @@ def _insert_ignore(session: AsyncSession):  # type: ignore[no-untyped-def]
 
 async def lock_contact(session: AsyncSession, address: str, channel: str, at: datetime) -> Contact:
     """Get or create the contact and lock its row, so one contact's messages are applied one at a time."""
+    query = select(Contact).where(Contact.address == address).with_for_update().execution_options(
+        populate_existing=True
+    )
+    contact = (await session.execute(query)).scalar_one_or_none()
+    if contact is not None:
+        return contact
+    # Two first messages from a new contact may race: the loser's insert does nothing, then it waits on the lock.
     insert = _insert_ignore(session)
     await session.execute(
         insert(Contact)
         .values(address=address, channel=channel, created_at=at)
         .on_conflict_do_nothing(index_elements=["address"])
     )
-    contact = (
-        await session.execute(
-            select(Contact).where(Contact.address == address).with_for_update().execution_options(
-                populate_existing=True
-            )
-        )
-    ).scalar_one()
-    return contact
+    return (await session.execute(query)).scalar_one()
 
 
 def message_row(msg: IncomingMessage, contact_id: int, topics: TopicMatcher) -> Message:

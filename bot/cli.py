@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
 from bot.settings import Settings, SettingsError, load_settings
@@ -80,6 +81,74 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_import_twilio(args: argparse.Namespace, settings: Settings) -> int:
+    from analytics.errors import InvalidInput
+    from analytics.periods import parse_when
+
+    if not settings.twilio_configured:
+        return _fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to import from Twilio", 2)
+    try:
+        since = parse_when(args.since, settings.tz)
+        until = parse_when(args.until, settings.tz) if args.until else None
+    except InvalidInput as exc:
+        return _fail(str(exc), 2)
+    if until is not None and until <= since:
+        return _fail("--until must be after --since", 2)
+    return asyncio.run(_import_twilio(settings, since, until))
+
+
+async def _import_twilio(settings: Settings, since: datetime, until: datetime | None) -> int:
+    from aiohttp import ClientError
+    from twilio.base.exceptions import TwilioException, TwilioRestException
+
+    from analytics.db import Database
+    from analytics.importing import import_messages
+    from bot.migrations import upgrade
+    from bot.services import ingest_config
+    from bot.twilio.client import close_client, make_client
+    from bot.twilio.importer import fetch_history
+
+    def progress(line: str) -> None:
+        print(line, file=sys.stderr, flush=True)
+
+    if settings.auto_migrate:
+        await asyncio.to_thread(upgrade, settings.database_url)
+    client = make_client(settings, timeout=60)
+    try:
+        messages = await fetch_history(client, since, until, progress)
+    except TwilioRestException as exc:
+        return _fail(f"Twilio refused the request: {exc.status} {exc.code} {exc.msg}", 1)
+    except TwilioException as exc:
+        return _fail(f"Twilio refused the request: {_twilio_reason(exc)}", 1)
+    except (ClientError, OSError, TimeoutError) as exc:
+        return _fail(f"cannot reach Twilio at {settings.twilio_api_base_url}: {type(exc).__name__}", 1)
+    finally:
+        await close_client(client)
+    db = Database(settings.database_url)
+    try:
+        stats = await import_messages(db, messages, ingest_config(settings), progress)
+    finally:
+        await db.dispose()
+    first = min((m.sent_at for m in messages), default=None)
+    last = max((m.sent_at for m in messages), default=None)
+    span = f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M} UTC" if first and last else "no messages"
+    print(f"read {stats.read} messages: {stats.new} new, {stats.skipped} already stored; "
+          f"{stats.contacts} contacts; {span}")
+    return 0
+
+
+def _twilio_reason(exc: Exception) -> str:
+    """`401 20003 Authenticate` from the SDK's page errors, which carry the raw response."""
+    import json
+
+    response = exc.args[1] if len(exc.args) > 1 else None
+    try:
+        body = json.loads(response.text)
+        return f"{response.status_code} {body.get('code')} {body.get('message')}"
+    except (AttributeError, ValueError, TypeError):
+        return str(exc.args[0] if exc.args else exc)
+
+
 async def _pending_revision(database_url: str) -> str | None:
     """A short description of how the schema differs from head, or None when current."""
     from analytics.db import Database
@@ -118,6 +187,17 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Apply Alembic migrations to the database named by DATABASE_URL.")
     up.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
     up.set_defaults(func=cmd_db_upgrade)
+
+    imp = sub.add_parser("import", help="import message history", description="Import message history.")
+    imp_sub = imp.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    tw = imp_sub.add_parser(
+        "twilio", help="import the Twilio account's messages",
+        description="Read every message of the Twilio account sent in [--since, --until) and store the new "
+        "ones (running it again changes nothing); waits and conversations of the affected contacts are "
+        "rebuilt exactly as if the messages had arrived live. Dates are in TIMEZONE.")
+    tw.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first day to import (inclusive)")
+    tw.add_argument("--until", metavar="YYYY-MM-DD", help="day to stop before (exclusive; default: now)")
+    tw.set_defaults(func=cmd_import_twilio)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")
     ver.set_defaults(func=cmd_version)

@@ -1,0 +1,79 @@
+"""Decoding: stereo WAV/MP3 accepted at any rate; mono, empty, missing and corrupt files refused cleanly."""
+
+from __future__ import annotations
+
+import wave
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from audio_scoring import CorruptAudio, ScoringError, UnsupportedAudio, load_stereo, score_call
+from audio_scoring.decode import resample
+from tests.audio_scoring.conftest import AUDIO, truth
+
+
+def write_wav(path: Path, channels: int, rate: int = 8000, seconds: float = 1.0) -> Path:
+    n = int(rate * seconds)
+    pcm = (np.sin(np.arange(n * channels) / 7.0) * 8000).astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(pcm.tobytes())
+    return path
+
+
+def test_stereo_wav_is_resampled_to_16k_with_exact_duration() -> None:
+    audio = load_stereo(AUDIO / "plain_call.wav")
+    assert audio.source_rate == 8000 and audio.sample_rate == 16000
+    assert audio.duration_s == pytest.approx(truth("plain_call")["duration_s"], abs=0.01)
+    assert audio.right.max() > 0.3  # the rep (right channel) is loud
+
+
+def test_mp3_decodes_through_pyav() -> None:
+    pytest.importorskip("av")
+    audio = load_stereo(AUDIO / "plain_call.mp3")
+    # MP3 adds encoder padding (~0.2 s) but is otherwise the same call.
+    assert audio.duration_s == pytest.approx(truth("plain_call")["duration_s"], abs=0.4)
+
+
+def test_other_rates_are_accepted(tmp_path: Path) -> None:
+    audio = load_stereo(write_wav(tmp_path / "x.wav", 2, rate=44100, seconds=0.5))
+    assert len(audio.left) == 8000
+
+
+def test_mono_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(UnsupportedAudio, match="channel-separated"):
+        load_stereo(write_wav(tmp_path / "mono.wav", 1))
+    with pytest.raises(ScoringError, match="mono"):
+        score_call(tmp_path / "mono.wav", transcribe=False)
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"garbage" * 200, (AUDIO / "plain_call.wav").read_bytes()[:40]],
+    ids=["empty", "garbage", "truncated-header"],
+)
+@pytest.mark.parametrize("suffix", [".wav", ".mp3"])
+def test_corrupt_files_raise_scoring_error(tmp_path: Path, content: bytes, suffix: str) -> None:
+    pytest.importorskip("av")
+    bad = tmp_path / f"bad{suffix}"
+    bad.write_bytes(content)
+    with pytest.raises(CorruptAudio):
+        load_stereo(bad)
+
+
+def test_missing_file() -> None:
+    with pytest.raises(CorruptAudio, match="no such file"):
+        load_stereo("/nonexistent/call.wav")
+
+
+def test_header_only_wav_has_no_audio(tmp_path: Path) -> None:
+    with pytest.raises(CorruptAudio, match="no audio"):
+        load_stereo(write_wav(tmp_path / "short.wav", 2, seconds=0.01))
+
+
+def test_upsample_8k_keeps_samples_and_interpolates() -> None:
+    x = np.array([0.0, 1.0, 0.0], np.float32)
+    assert resample(x, 8000, 16000).tolist() == [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
