@@ -10,13 +10,15 @@ from aiohttp import web
 
 from analytics.db import Database
 from analytics.masking import mask_phones_in_text
-from bot import health, send_api, state
+from bot import api, health, send_api, state
+from bot.calls import feature as calls_feature
 from bot.errors import http_status
 from bot.metrics import Metrics
 from bot.migrations import head_revision
 from bot.runtime import Runtime, workers
 from bot.services import build_services
 from bot.settings import Settings
+from bot.slack import feature as slack_feature
 from bot.twilio import webhooks as twilio_webhooks
 
 log = logging.getLogger("leadline.http")
@@ -100,4 +102,7 @@ def create_app(settings: Settings, *, db: Database | None = None, start_workers:
     health.add_routes(app)
     twilio_webhooks.add_routes(app)
     send_api.add_routes(app)
+    api.add_routes(app)
+    slack_feature.add_routes(app)
+    calls_feature.add_routes(app)
     return app

@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 
+from bot import kpi_cli
+from bot.calls import cli as calls_cli
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("leadline")
@@ -198,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     tw.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first day to import (inclusive)")
     tw.add_argument("--until", metavar="YYYY-MM-DD", help="day to stop before (exclusive; default: now)")
     tw.set_defaults(func=cmd_import_twilio)
+
+    kpi_cli.register(sub)
+    calls_cli.register(sub)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")
     ver.set_defaults(func=cmd_version)

@@ -24,7 +24,7 @@ async def send_message(request: web.Request) -> web.Response:
     if rep_id is not None and not isinstance(rep_id, int):
         raise BadRequest("rep_id must be an integer")
     runtime = request.app[state.RUNTIME]
-    if runtime.outbox is None:
+    if runtime.outbox is None or "send_text" not in runtime.kinds:
         raise BadRequest("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
     queued = await queue_text(request.app[state.DB], request.app[state.SERVICES], data["to"].strip(),
                               data["body"], rep_id=rep_id)

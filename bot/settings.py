@@ -66,6 +66,43 @@ class Settings(BaseSettings):
                                    "outside business hours. Empty: none.")
     help_reply: str = Field("", description="Text answered to HELP/INFO. Empty: none.")
 
+    # Slack
+    slack_bot_token: SecretStr = Field(SecretStr(""), description="Bot token (`xoxb-...`) of the Slack app. "
+                                       "Empty: Slack is off (Twilio and KPIs still work).")
+    slack_signing_secret: SecretStr = Field(SecretStr(""), description="Signing secret of the Slack app; "
+                                            "every request to `/slack/events` is verified with it.")
+    slack_api_base_url: str = Field("https://slack.com/api/", description="Base URL of Slack's Web API.")
+    slack_leads_channel: str = Field("", description="Channel ID where each lead conversation gets a thread.")
+    slack_alerts_channel: str = Field("", description="Channel ID for SLA alerts as well as the lead's "
+                                      "thread. Empty: alerts go to the lead's thread only.")
+    slack_allowed_channels: str = Field("", description="Comma-separated channel IDs where KPI questions are "
+                                        "answered. Empty: any channel.")
+    slack_allowed_users: str = Field("", description="Comma-separated user IDs who may ask KPI questions. "
+                                     "Empty: anyone in the workspace.")
+    sla_alert_max_age_hours: float = Field(24, gt=0, description="Only waits that opened within this many "
+                                           "hours raise SLA alerts (imported history never alerts).")
+
+    # Digests
+    slack_digest_channel: str = Field("", description="Channel ID for the daily/weekly/monthly KPI digests. "
+                                      "Empty: no digests are posted.")
+    digest_time: str = Field("08:30", description="Local time (TIMEZONE) the digests are posted, `HH:MM`.")
+    digest_days: str = Field("Mon-Fri", description="Days the daily digest is posted (e.g. `Mon-Fri`, "
+                             "`Mon,Wed,Fri`).")
+    weekly_digest: bool = Field(True, description="Post a weekly digest on Mondays for the week before.")
+    monthly_digest: bool = Field(True, description="Post a monthly digest on the 1st for the month before.")
+
+    # Call scoring
+    whisper_model: str = Field("", description="faster-whisper model name or local directory for call "
+                               "transcription. Empty: the bundled offline `tiny.en`.")
+    whisper_device: str = Field("auto", description="`auto` (CUDA when available), `cuda` or `cpu`.")
+    slack_calls_channel: str = Field("", description="Channel ID for call-score summaries of calls with "
+                                     "no known lead thread.")
+    rep_forward_number: str = Field("", description="Number that calls to the Twilio number are forwarded "
+                                    "to (recorded). Empty: the rep who last texted the caller.")
+    recording_rep_channel: str = Field("left", description="Which channel of a dual-channel recording is "
+                                       "the rep: `left` or `right`.")
+    scoring_workers: int = Field(1, ge=1, le=8, description="Processes that score calls in parallel.")
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -101,12 +138,41 @@ class Settings(BaseSettings):
             raise ValueError(f"'{value}' is not a log level; expected one of {', '.join(LOG_LEVELS)}")
         return level
 
-    @field_validator("public_base_url", "twilio_api_base_url")
+    @field_validator("recording_rep_channel")
+    @classmethod
+    def _check_channel(cls, value: str) -> str:
+        if value.lower() not in ("left", "right"):
+            raise ValueError(f"'{value}' is not a channel; expected 'left' or 'right'")
+        return value.lower()
+
+    @field_validator("whisper_device")
+    @classmethod
+    def _check_device(cls, value: str) -> str:
+        if value.lower() not in ("auto", "cuda", "cpu"):
+            raise ValueError(f"'{value}' is not a device; expected 'auto', 'cuda' or 'cpu'")
+        return value.lower()
+
+    @field_validator("digest_time")
+    @classmethod
+    def _check_digest_time(cls, value: str) -> str:
+        hours, sep, minutes = value.strip().partition(":")
+        if not (sep and hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
+                and len(minutes) == 2):
+            raise ValueError(f"'{value}' is not a time; expected HH:MM, e.g. '08:30'")
+        return f"{int(hours):02d}:{minutes}"
+
+    @field_validator("digest_days")
+    @classmethod
+    def _check_digest_days(cls, value: str) -> str:
+        parse_business_hours(f"{value} 00:00-24:00")
+        return value
+
+    @field_validator("public_base_url", "twilio_api_base_url", "slack_api_base_url")
     @classmethod
     def _check_url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
             raise ValueError(f"'{value}' is not an http(s) URL; expected e.g. 'https://leadline.example.com'")
-        return value.rstrip("/")
+        return value if value.endswith("/api/") else value.rstrip("/")
 
     @cached_property
     def tz(self) -> ZoneInfo:
@@ -128,9 +194,13 @@ class Settings(BaseSettings):
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token.get_secret_value())
 
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token.get_secret_value() and self.slack_signing_secret.get_secret_value())
+
     def secrets(self) -> list[str]:
         """Every secret value, for the log filter that keeps them out of logs."""
-        values = [self.api_token, self.twilio_auth_token]
+        values = [self.api_token, self.twilio_auth_token, self.slack_bot_token, self.slack_signing_secret]
         return [v.get_secret_value() for v in values if v.get_secret_value()]
 
 

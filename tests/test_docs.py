@@ -48,3 +48,10 @@ def test_readme_names_every_cli_command() -> None:
 def test_readme_first_screen_has_the_two_commands() -> None:
     first_screen = "\n".join(README.splitlines()[:40])
     assert "make run" in first_screen and "make test" in first_screen
+
+
+def test_settings_tables_are_current() -> None:
+    from bot.settings import markdown_table
+
+    for doc in (README, CONFIG_DOC):
+        assert markdown_table() in doc, "regenerate the settings table: bot.settings.markdown_table()"
