@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from analytics.db import Database
-from analytics.ingest import IncomingMessage, IngestConfig, lock_contact, message_row
+from analytics.ingest_batch import lock_contacts
+from analytics.ingest_types import IncomingMessage, IngestConfig, message_row
 from analytics.models import Message
 from analytics.rebuild import rebuild_contact
 
@@ -44,8 +45,8 @@ async def import_messages(db: Database, messages: Sequence[IncomingMessage], con
                 known.add(msg.sid)
                 contact_id = contact_ids.get(msg.address)
                 if contact_id is None:
-                    contact = await lock_contact(session, msg.address, msg.channel, msg.sent_at)
-                    contact_id = contact_ids[msg.address] = contact.id or 0
+                    locked = await lock_contacts(session, {msg.address: (msg.channel, msg.sent_at)})
+                    contact_id = contact_ids[msg.address] = locked[msg.address].id or 0
                 session.add(message_row(msg, contact_id, config.topics))
                 touched.add(contact_id)
                 new += 1

@@ -19,7 +19,7 @@ from analytics.wait_rows import close_wait, merge_topics
 from analytics.waits import Event, replay
 
 if TYPE_CHECKING:
-    from analytics.ingest import IngestConfig
+    from analytics.ingest_types import IngestConfig
 
 
 async def rebuild_contact(session: AsyncSession, contact_id: int, config: IngestConfig) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,6 +14,8 @@ from analytics.db import Database
 from analytics.ingest import IncomingMessage, IngestConfig, record_message, record_opt_event
 from analytics.models import Contact, Conversation, Message, OptEvent, Wait
 from analytics.topics import default_topics
+from bot.migrations import upgrade
+from tests.conftest import _truncate
 
 T0 = datetime(2026, 11, 2, 14, 0, tzinfo=UTC)
 CONFIG = IngestConfig(
@@ -132,3 +135,34 @@ async def test_error_21610_opt_out_cancels_open_wait(db: Database) -> None:
     snap = await snapshot(db)
     assert snap["waits"][0][1] == "cancelled"
     assert snap["contacts"][0][1] is True
+
+
+async def test_batches_of_any_size_give_the_same_waits(db: Database, database_url: str) -> None:
+    from analytics.ingest import record_messages
+
+    await ingest(db, HISTORY)
+    one_by_one = await snapshot(db)
+    for size in (2, 5, len(HISTORY)):
+        if "sqlite" in database_url:
+            other = Database(database_url.replace("leadline.db", f"batch{size}.db"))
+            await asyncio.to_thread(upgrade, other.url)
+        else:
+            other = db
+            await _truncate(database_url)
+        try:
+            batch: list[IncomingMessage] = []
+            for m in HISTORY:
+                batch.append(m)
+                if len(batch) == size:
+                    async with other.transaction() as session:
+                        results = await record_messages(session, [*batch, batch[0]], CONFIG)
+                    assert results[-1].duplicate and not results[0].duplicate
+                    assert results[-1].message_id == results[0].message_id
+                    batch = []
+            if batch:
+                async with other.transaction() as session:
+                    await record_messages(session, batch, CONFIG)
+            assert await snapshot(other) == one_by_one
+        finally:
+            if other is not db:
+                await other.dispose()
