@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import datetime
@@ -48,9 +49,6 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    from aiohttp import web
-
-    from bot.app import create_app
     from bot.logs import configure_logging
     from bot.migrations import upgrade
 
@@ -70,17 +68,52 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
                              "or start without --no-migrate", 2)
     except Exception as exc:
         return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
-    log.info("starting", extra={"host": settings.host, "port": settings.port, "version": package_version()})
-    web.run_app(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        access_log=None,
-        print=None,
-        shutdown_timeout=10,
-        handle_signals=True,
-    )
+    log.info("starting", extra={"host": settings.host, "port": settings.port, "version": package_version(),
+                                "workers": args.workers})
+    if args.workers > 1:
+        return _serve_workers(settings, args.workers)
+    _run_server(settings, reuse_port=False)
     return 0
+
+
+def _run_server(settings: Settings, *, reuse_port: bool) -> None:
+    from aiohttp import web
+
+    from bot.app import create_app
+
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None, print=None,
+                shutdown_timeout=10, handle_signals=True, reuse_port=reuse_port)
+
+
+def _serve_workers(settings: Settings, workers: int) -> int:
+    """N processes accept on one port (SO_REUSEPORT); the kernel spreads connections between them."""
+    import multiprocessing
+    import signal
+
+    context = multiprocessing.get_context("spawn")
+    procs = [context.Process(target=_worker_main, args=(settings.model_dump(),), daemon=False)
+             for _ in range(workers)]
+    for proc in procs:
+        proc.start()
+
+    def forward(signum: int, _frame: object) -> None:
+        for proc in procs:
+            if proc.pid is not None and proc.is_alive():
+                os.kill(proc.pid, signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    for proc in procs:
+        proc.join()
+    return max((proc.exitcode or 0) for proc in procs)
+
+
+def _worker_main(values: dict[str, object]) -> None:
+    from bot.logs import configure_logging
+
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    configure_logging(settings.log_level, settings.secrets())
+    _run_server(settings, reuse_port=True)
 
 
 def cmd_import_twilio(args: argparse.Namespace, settings: Settings) -> int:
@@ -179,6 +212,9 @@ def build_parser() -> argparse.ArgumentParser:
                            "--no-migrate) and serve HTTP until SIGINT/SIGTERM.")
     serve.add_argument("--host", help="listen address (default: HOST setting, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="listen port (default: PORT setting, 8080)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="serve from N processes sharing the port (default 1); each runs its own "
+                       "outbox worker, which is safe on PostgreSQL (jobs are claimed with SKIP LOCKED)")
     serve.add_argument("--no-migrate", action="store_true",
                        help="do not apply migrations; refuse to start if the schema is not current")
     serve.set_defaults(func=cmd_serve)

@@ -73,4 +73,7 @@ def configure_logging(level: str, secrets: list[str], stream: Any = None) -> log
     root.setLevel(level)
     # aiohttp's own access log duplicates ours and prints raw client addresses and paths.
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    # Per-statement chatter from these drowns the service's own lines even at DEBUG.
+    for noisy in ("alembic", "aiosqlite", "asyncio"):
+        logging.getLogger(noisy).setLevel(max(logging.getLogger(noisy).level, logging.WARNING))
     return handler
