@@ -52,6 +52,9 @@ def _field(form: Mapping[str, str], name: str, *, required: bool = True) -> str:
         return ""
     if len(value) > MAX_FIELD:
         raise BadRequest(f"{name} is too long")
+    if "\x00" in value:
+        # PostgreSQL text cannot hold NUL; refusing beats silently storing something else.
+        raise BadRequest(f"{name} contains a NUL character")
     return value
 
 
