@@ -48,6 +48,30 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_db_purge(args: argparse.Namespace, settings: Settings) -> int:
+    days = args.days if args.days is not None else settings.retention_days
+    if days <= 0:
+        return _fail("nothing to purge: RETENTION_DAYS is 0 (keep everything); pass --days N", 2)
+    purged = asyncio.run(_purge(settings, days))
+    print(f"deleted {purged.messages} messages, {purged.waits} waits and {purged.conversations} conversations "
+          f"older than {days} days")
+    return 0
+
+
+async def _purge(settings: Settings, days: int):  # type: ignore[no-untyped-def]
+    from datetime import UTC, timedelta
+
+    from analytics.db import Database
+    from analytics.retention import purge_before
+
+    db = Database(settings.database_url)
+    try:
+        async with db.transaction() as session:
+            return await purge_before(session, datetime.now(UTC) - timedelta(days=days))
+    finally:
+        await db.dispose()
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.migrations import upgrade
@@ -239,6 +263,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpi_cli.register(sub)
     calls_cli.register(sub)
+
+    purge = db_sub.add_parser("purge", help="delete message text older than RETENTION_DAYS",
+                              description="Delete messages, waits and conversations older than RETENTION_DAYS "
+                              "(or --days). Contacts and opt-out events are kept.")
+    purge.add_argument("--days", type=int, help="override RETENTION_DAYS for this run")
+    purge.set_defaults(func=cmd_db_purge)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")
     ver.set_defaults(func=cmd_version)

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     log_level: str = Field("INFO", description="One of DEBUG, INFO, WARNING, ERROR.")
     auto_migrate: bool = Field(True, description="Apply pending database migrations when "
                                "`leadline serve` starts; if false, refuse to start on a stale schema.")
+    retention_days: int = Field(0, ge=0, description="Delete message text, waits and conversations older "
+                                "than this many days (daily, and `leadline db purge`). 0: keep everything. "
+                                "Contacts and opt-outs are always kept.")
     topics_file: str = Field("", description="TOML file that overrides or extends the default topics.")
 
     # Twilio

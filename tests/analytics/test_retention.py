@@ -1,0 +1,38 @@
+"""Retention deletes old message text and waits, but never an opt-out or a lead who is still waiting."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from analytics.db import Database
+from analytics.models import Contact, Conversation, Message, OptEvent, Wait
+from analytics.retention import purge_before
+from tests.analytics.test_ingest import T0, ingest, msg
+
+
+async def test_purge_keeps_opt_outs_and_open_waits(db: Database) -> None:
+    day = 24 * 60
+    await ingest(db, [
+        msg("old1", 0, body="price?", address="+15550000001"),
+        msg("old2", 5, "outbound", "it's $49", address="+15550000001"),
+        msg("stop", 10, body="STOP", address="+15550000001"),
+        msg("wait", 0, body="still there?", address="+15550000002"),  # never answered: stays open
+        msg("new1", 40 * day, body="hello again", address="+15550000003"),
+        msg("new2", 40 * day + 3, "outbound", "hi!", address="+15550000003"),
+    ])
+    async with db.transaction() as session:
+        purged = await purge_before(session, T0 + timedelta(days=30))
+    assert (purged.messages, purged.waits, purged.conversations) == (3, 1, 1)
+    async with db.read() as session:
+        sids = set((await session.execute(select(Message.sid))).scalars())
+        waits = [(w.state, w.opened_at) for w in (await session.execute(select(Wait))).scalars()]
+        events = [(e.kind, e.message_id) for e in (await session.execute(select(OptEvent))).scalars()]
+        opted = dict((await session.execute(select(Contact.address, Contact.opted_out))).all())
+        conversations = len((await session.execute(select(Conversation))).all())
+    assert sids == {"wait", "new1", "new2"}
+    assert sorted(s for s, _ in waits) == ["closed", "open"]
+    assert events == [("opt_out", None)]
+    assert opted["+15550000001"] is True
+    assert conversations == 2
