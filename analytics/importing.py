@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from analytics.db import Database
 from analytics.ingest_batch import lock_contacts
-from analytics.ingest_types import IncomingMessage, IngestConfig, message_row
+from analytics.ingest_types import IncomingMessage, IngestConfig, message_values
 from analytics.models import Message
 from analytics.rebuild import rebuild_contact
 
@@ -34,11 +35,13 @@ async def import_messages(db: Database, messages: Sequence[IncomingMessage], con
     new = 0
     touched: set[int] = set()
     contact_ids: dict[str, int] = {}
+    now = datetime.now(UTC)
     async with db.transaction() as session:
         for start in range(0, len(messages), CHUNK):
             chunk = messages[start:start + CHUNK]
             sids = [m.sid for m in chunk]
             known = set((await session.execute(select(Message.sid).where(Message.sid.in_(sids)))).scalars())
+            rows: list[dict[str, object]] = []
             for msg in chunk:
                 if msg.sid in known:
                     continue
@@ -47,10 +50,11 @@ async def import_messages(db: Database, messages: Sequence[IncomingMessage], con
                 if contact_id is None:
                     locked = await lock_contacts(session, {msg.address: (msg.channel, msg.sent_at)})
                     contact_id = contact_ids[msg.address] = locked[msg.address].id or 0
-                session.add(message_row(msg, contact_id, config.topics))
+                rows.append(message_values(msg, contact_id, config.topics, now))
                 touched.add(contact_id)
                 new += 1
-            await session.flush()
+            if rows:
+                await session.execute(insert(Message.__table__), rows)
             if progress:
                 progress(f"stored {min(start + CHUNK, len(messages))}/{len(messages)} messages ({new} new)")
         for i, contact_id in enumerate(sorted(touched), 1):

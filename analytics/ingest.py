@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.ingest_batch import lock_contacts, record_messages
-from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_row, validate
+from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_values, validate
 from analytics.models import OPT_OUT, WAIT_CANCELLED, Contact, OptEvent, Wait
 from analytics.rebuild import rebuild_contact
 
@@ -23,7 +23,7 @@ __all__ = [
     "IngestConfig",
     "IngestResult",
     "lock_contact",
-    "message_row",
+    "message_values",
     "record_message",
     "record_messages",
     "record_opt_event",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -18,15 +18,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_row, validate
+from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_values, validate
 from analytics.models import WAIT_CANCELLED, WAIT_CLOSED, WAIT_OPEN, Contact, Conversation, Message, OptEvent, Wait
 from analytics.rebuild import rebuild_contact
 from analytics.wait_rows import merge_topics
 from analytics.waits import CANCEL, CLOSE, EXTEND, OPEN, ContactState, Event, step
-
-_MESSAGE_COLUMNS = ("sid", "contact_id", "direction", "channel", "body", "media_count", "sent_at", "status",
-                    "error_code", "error_message", "rep_id", "automated", "keyword", "sentiment_score",
-                    "sentiment_label", "topics", "created_at")
 
 
 @dataclass
@@ -77,6 +73,7 @@ async def record_messages(session: AsyncSession, msgs: Sequence[IncomingMessage]
     """Store `msgs` and everything they change; idempotent on sid. Runs in the caller's transaction."""
     for msg in msgs:
         validate(msg)
+    now = datetime.now(UTC)
     first_seen: dict[str, tuple[str, datetime]] = {}
     for msg in msgs:
         first_seen.setdefault(msg.address, (msg.channel, msg.sent_at))
@@ -112,10 +109,10 @@ async def record_messages(session: AsyncSession, msgs: Sequence[IncomingMessage]
     steps: dict[int, Any] = {}
     for contact_id, indexes in fresh.items():
         contact = contacts[msgs[indexes[0]].address]
-        rows = {i: message_row(msgs[i], contact_id, config.topics) for i in indexes}
+        rows = {i: message_values(msgs[i], contact_id, config.topics, now) for i in indexes}
         if contact_id in replay_contacts:
             for i in indexes:
-                refs[i] = _Ref(_values(rows[i]))
+                refs[i] = _Ref(rows[i])
                 plan.messages.append((refs[i], 0))
             continue
         ordered = sorted(indexes, key=lambda i: (msgs[i].sent_at, msgs[i].sid))
@@ -160,12 +157,8 @@ def _out_of_order(contact: Contact, batch: list[IncomingMessage]) -> bool:
     return last is not None and min(m.sent_at for m in batch) <= last
 
 
-def _values(row: Message) -> dict[str, Any]:
-    return {name: getattr(row, name) for name in _MESSAGE_COLUMNS}
-
-
 def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, ordered: list[int],
-                  msgs: Sequence[IncomingMessage], rows: dict[int, Message], refs: dict[int, _Ref],
+                  msgs: Sequence[IncomingMessage], rows: dict[int, dict[str, Any]], refs: dict[int, _Ref],
                   steps: dict[int, Any], config: IngestConfig) -> None:
     """Fold one contact's new messages (in time order) onto its stored state; writes go into `plan`."""
     open_wait: _Ref | int | None = contact.open_wait_id
@@ -178,9 +171,9 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
     opted_out_at = contact.opted_out_at
     for i in ordered:
         msg, row = msgs[i], rows[i]
-        result = step(state, Event(msg.sent_at, msg.sid, msg.direction, msg.automated, row.keyword), config.gap)
+        result = step(state, Event(msg.sent_at, msg.sid, msg.direction, msg.automated, row["keyword"]), config.gap)
         steps[i] = result
-        row.keyword = result.keyword
+        row["keyword"] = result.keyword
         if result.new_conversation:
             conversation = _Ref({"contact_id": contact.id, "started_at": msg.sent_at,
                                  "last_message_at": msg.sent_at, "channel": msg.channel})
@@ -189,21 +182,21 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
             conversation.values["last_message_at"] = msg.sent_at
         elif conversation is not None:
             plan.conversation_updates[conversation] = msg.sent_at
-        ref = refs[i] = _Ref(_values(row))
+        ref = refs[i] = _Ref(row)
         assert conversation is not None
         plan.messages.append((ref, conversation))
         action = result.wait_action
         if action == OPEN:
             new_wait = _Ref({"contact_id": contact.id, "opened_at": msg.sent_at, "last_inbound_at": msg.sent_at,
                              "state": WAIT_OPEN, "first_in_conversation": result.first_in_conversation,
-                             "channel": msg.channel, "topics": row.topics, "inbound_count": 1})
+                             "channel": msg.channel, "topics": row["topics"], "inbound_count": 1})
             plan.waits.append((new_wait, ref, conversation))
-            open_wait, wait_state = new_wait, {"opened_at": msg.sent_at, "inbound_count": 1, "topics": row.topics}
+            open_wait, wait_state = new_wait, {"opened_at": msg.sent_at, "inbound_count": 1, "topics": row["topics"]}
         elif action is not None and open_wait is not None:
             changes: dict[str, Any]
             if action == EXTEND:
                 wait_state["inbound_count"] += 1
-                wait_state["topics"] = merge_topics(wait_state["topics"], row.topics)
+                wait_state["topics"] = merge_topics(wait_state["topics"], row["topics"])
                 changes = {"last_inbound_at": msg.sent_at, "inbound_count": wait_state["inbound_count"],
                            "topics": wait_state["topics"]}
             elif action == CLOSE:
@@ -236,8 +229,12 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
 async def _insert_returning(session: AsyncSession, model: Any, refs: list[_Ref]) -> None:
     if not refs:
         return
+    table = model.__table__
+    # One executemany needs the same keys in every row; the ones a row lacks are nullable (e.g. closed_at).
+    keys = {k for r in refs for k in r.values}
+    rows = [{k: r.values.get(k) for k in keys} for r in refs]
     ids = (await session.execute(
-        insert(model).returning(model.id, sort_by_parameter_order=True), [r.values for r in refs]
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows
     )).scalars().all()
     for ref, new_id in zip(refs, ids, strict=True):
         ref.id = new_id

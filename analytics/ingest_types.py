@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from analytics.business_hours import BusinessCalendar
 from analytics.errors import InvalidInput
-from analytics.models import INBOUND, OUTBOUND, Message
+from analytics.models import INBOUND, OUTBOUND
 from analytics.opt_out import classify_keyword
 from analytics.sentiment import score_sentiment
 from analytics.topics import TopicMatcher
@@ -61,23 +62,18 @@ def validate(msg: IncomingMessage) -> None:
         raise InvalidInput("a message needs a sid and an address")
 
 
-def message_row(msg: IncomingMessage, contact_id: int, topics: TopicMatcher) -> Message:
-    sentiment = score_sentiment(msg.body) if msg.direction == INBOUND else None
-    return Message(
-        sid=msg.sid,
-        contact_id=contact_id,
-        direction=msg.direction,
-        channel=msg.channel,
-        body=msg.body,
-        media_count=msg.media_count,
-        sent_at=msg.sent_at,
-        status=msg.status,
-        error_code=msg.error_code,
-        error_message=msg.error_message,
-        rep_id=msg.rep_id,
-        automated=msg.automated,
-        keyword=classify_keyword(msg.body, msg.opt_out_type) if msg.direction == INBOUND else None,
-        sentiment_score=sentiment.score if sentiment else None,
-        sentiment_label=sentiment.label if sentiment else None,
-        topics=",".join(topics.match(msg.body)) if msg.direction == INBOUND else "",
-    )
+def message_values(msg: IncomingMessage, contact_id: int, topics: TopicMatcher, now: datetime) -> dict[str, Any]:
+    """The `message` row for `msg`, as plain values (bulk inserts skip ORM objects: they cost more than SQL)."""
+    inbound = msg.direction == INBOUND
+    sentiment = score_sentiment(msg.body) if inbound else None
+    return {
+        "sid": msg.sid, "contact_id": contact_id, "direction": msg.direction, "channel": msg.channel,
+        "body": msg.body, "media_count": msg.media_count, "sent_at": msg.sent_at, "status": msg.status,
+        "error_code": msg.error_code, "error_message": msg.error_message, "rep_id": msg.rep_id,
+        "automated": msg.automated,
+        "keyword": classify_keyword(msg.body, msg.opt_out_type) if inbound else None,
+        "sentiment_score": sentiment.score if sentiment else None,
+        "sentiment_label": sentiment.label if sentiment else None,
+        "topics": ",".join(topics.match(msg.body)) if inbound else "",
+        "created_at": now,
+    }

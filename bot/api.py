@@ -1,12 +1,12 @@
 """The read API: `GET /api/kpis` (the same JSON as `leadline kpi --json`) and CSV exports.
 
-Every route needs `Authorization: Bearer $API_TOKEN`: 401 without a valid token, 403 while API_TOKEN is
-not configured (the API is off by default). Bad query parameters answer 400 with the reason.
+Every route needs `Authorization: Bearer $API_TOKEN` (bot.auth: 401 without a valid token, 403 while
+API_TOKEN is not configured). Bad query parameters raise InvalidInput, which the app's middleware turns
+into a 400 with the reason.
 """
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -19,28 +19,12 @@ from analytics.kpi.export import export_csv
 from analytics.kpi.window import resolve_period
 from analytics.periods import Period
 from bot import state
+from bot.auth import require_token
 from bot.settings import Settings
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("", "0", "false", "no", "off")
-
-
-def _error(status: int, reason: str, **headers: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status, headers=headers or None)
-
-
-def check_token(request: web.Request) -> web.Response | None:
-    """None when the request carries the configured token, else the 401/403 response to send."""
-    expected = request.app[state.SETTINGS].api_token.get_secret_value()
-    if not expected:
-        return _error(403, "the API is disabled: set API_TOKEN to enable it")
-    header = request.headers.get("Authorization", "")
-    scheme, _, given = header.partition(" ")
-    # compare_digest on bytes: constant time whatever the token's characters.
-    if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        return _error(401, "missing or invalid bearer token", **{"WWW-Authenticate": 'Bearer realm="leadline"'})
-    return None
 
 
 def _flag(query: MultiMapping[str], name: str) -> bool:
@@ -60,17 +44,13 @@ def _period(query: MultiMapping[str], settings: Settings, now: datetime) -> Peri
 
 
 async def kpis(request: web.Request) -> web.StreamResponse:
-    denied = check_token(request)
-    if denied is not None:
-        return denied
+    require_token(request)
     settings = request.app[state.SETTINGS]
     now = datetime.now(UTC)
-    try:
-        period = _period(request.query, settings, now)
-        breakdowns = parse_breakdowns(request.query.getall("by", []))
-        business = _flag(request.query, "business_hours")
-    except InvalidInput as exc:
-        return _error(400, str(exc))
+    # InvalidInput from here on becomes a 400 with its reason (bot.errors via the app's middleware).
+    period = _period(request.query, settings, now)
+    breakdowns = parse_breakdowns(request.query.getall("by", []))
+    business = _flag(request.query, "business_hours")
     async with request.app[state.DB].read() as session:
         report = await compute_report(session, period, now=now, tz=settings.tz, calendar=settings.calendar,
                                       sla_minutes=settings.sla_minutes, breakdowns=breakdowns,
@@ -80,14 +60,9 @@ async def kpis(request: web.Request) -> web.StreamResponse:
 
 def _export(kind: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
-        denied = check_token(request)
-        if denied is not None:
-            return denied
+        require_token(request)
         settings = request.app[state.SETTINGS]
-        try:
-            period = _period(request.query, settings, datetime.now(UTC))
-        except InvalidInput as exc:
-            return _error(400, str(exc))
+        period = _period(request.query, settings, datetime.now(UTC))
         response = web.StreamResponse(headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="leadline-{kind}.csv"',

@@ -12,6 +12,7 @@ from analytics.db import Database
 from analytics.masking import mask_phones_in_text
 from bot import api, health, send_api, state
 from bot.calls import feature as calls_feature
+from bot.digests import feature as digests_feature
 from bot.errors import http_status
 from bot.metrics import Metrics
 from bot.migrations import head_revision
@@ -105,4 +106,5 @@ def create_app(settings: Settings, *, db: Database | None = None, start_workers:
     api.add_routes(app)
     slack_feature.add_routes(app)
     calls_feature.add_routes(app)
+    digests_feature.add_routes(app)
     return app

@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bot import kpi_cli
 from bot.calls import cli as calls_cli
+from bot.digests import cli as digests_cli
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("leadline")
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     kpi_cli.register(sub)
     calls_cli.register(sub)
+    digests_cli.register(sub)
 
     purge = db_sub.add_parser("purge", help="delete message text older than RETENTION_DAYS",
                               description="Delete messages, waits and conversations older than RETENTION_DAYS "

@@ -10,7 +10,7 @@ import argparse
 import asyncio
 import json
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -97,8 +97,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.topics import load_topics
     from bot.migrations import upgrade
 
-    if args.days < 1 or args.days > 366:
-        return _fail(f"--days must be between 1 and 366, not {args.days}", 2)
+    if not 1 <= args.days <= 366 or not 1 <= args.leads <= 100_000:
+        return _fail(f"--days must be 1-366 and --leads 1-100000 (got {args.days} and {args.leads})", 2)
     try:
         upgrade(settings.database_url)
         topics = load_topics(settings.topics_file or None)
@@ -106,8 +106,6 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         return _fail(str(exc), 2)
     except Exception as exc:
         return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
-    from datetime import timedelta
-
     config = IngestConfig(timedelta(hours=settings.conversation_gap_hours), settings.calendar, topics)
 
     async def work(db: Database) -> None:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 15:17:45.537508
+Create Date: 2026-11-23 16:05:25.263752
 
 """
 from typing import Sequence, Union
@@ -39,6 +39,19 @@ def upgrade() -> None:
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contact_first_message_at'), ['first_message_at'], unique=False)
 
+    op.create_table('digest',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('period_start', sa.Date(), nullable=False),
+    sa.Column('channel', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('slack_ts', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+    sa.Column('error', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('posted_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('kind', 'period_start', 'channel', name='uq_digest_key')
+    )
     op.create_table('outboxjob',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
@@ -91,6 +104,59 @@ def upgrade() -> None:
         batch_op.create_index('ix_conversation_contact_started', ['contact_id', 'started_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversation_slack_thread_ts'), ['slack_thread_ts'], unique=False)
         batch_op.create_index(batch_op.f('ix_conversation_started_at'), ['started_at'], unique=False)
+
+    op.create_table('recording',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recording_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('call_sid', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('recording_url', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
+    sa.Column('twilio_status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('from_number', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('to_number', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('contact_id', sa.Integer(), nullable=True),
+    sa.Column('rep_channel', sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
+    sa.Column('channels', sa.Integer(), nullable=False),
+    sa.Column('duration_s', sa.Float(), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('scored_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['contact_id'], ['contact.id'], ),
+    sa.ForeignKeyConstraint(['rep_id'], ['rep.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('recording_sid')
+    )
+    with op.batch_alter_table('recording', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_recording_call_sid'), ['call_sid'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recording_contact_id'), ['contact_id'], unique=False)
+        batch_op.create_index('ix_recording_created_status', ['created_at', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_recording_rep_id'), ['rep_id'], unique=False)
+
+    op.create_table('callscore',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('recording_id', sa.Integer(), nullable=False),
+    sa.Column('rep_id', sa.Integer(), nullable=True),
+    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('score', sa.Integer(), nullable=True),
+    sa.Column('communication', sa.Integer(), nullable=True),
+    sa.Column('forward_motion', sa.Integer(), nullable=True),
+    sa.Column('question_handling', sa.Integer(), nullable=True),
+    sa.Column('sales_process', sa.Integer(), nullable=True),
+    sa.Column('talk_ratio', sa.Float(), nullable=True),
+    sa.Column('duration_s', sa.Float(), nullable=False),
+    sa.Column('text_scored', sa.Boolean(), nullable=False),
+    sa.Column('result', sa.Text(), nullable=False),
+    sa.Column('called_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['recording_id'], ['recording.id'], ),
+    sa.ForeignKeyConstraint(['rep_id'], ['rep.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('recording_id')
+    )
+    with op.batch_alter_table('callscore', schema=None) as batch_op:
+        batch_op.create_index('ix_callscore_called_rep', ['called_at', 'rep_id'], unique=False)
+        batch_op.create_index('ix_callscore_rep_called', ['rep_id', 'called_at'], unique=False)
 
     op.create_table('message',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -195,6 +261,18 @@ def downgrade() -> None:
         batch_op.drop_index('ix_message_contact_sent')
 
     op.drop_table('message')
+    with op.batch_alter_table('callscore', schema=None) as batch_op:
+        batch_op.drop_index('ix_callscore_rep_called')
+        batch_op.drop_index('ix_callscore_called_rep')
+
+    op.drop_table('callscore')
+    with op.batch_alter_table('recording', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_recording_rep_id'))
+        batch_op.drop_index('ix_recording_created_status')
+        batch_op.drop_index(batch_op.f('ix_recording_contact_id'))
+        batch_op.drop_index(batch_op.f('ix_recording_call_sid'))
+
+    op.drop_table('recording')
     with op.batch_alter_table('conversation', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conversation_started_at'))
         batch_op.drop_index(batch_op.f('ix_conversation_slack_thread_ts'))
@@ -208,6 +286,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_outbox_state_next')
 
     op.drop_table('outboxjob')
+    op.drop_table('digest')
     with op.batch_alter_table('contact', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contact_first_message_at'))
 

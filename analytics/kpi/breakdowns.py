@@ -10,16 +10,16 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from analytics.kpi.report import Backlog, GroupFigures, SlotRow
 from analytics.kpi.stats import Stats, bucket_counts, sla_met, sla_met_share, summarize
-from analytics.sentiment import LABELS, conversation_sentiment
+from analytics.sentiment import LABELS, label_for
 
 
-@dataclass(frozen=True, slots=True)
-class WaitRow:
-    """A wait (open or closed) as the report sees it.
+class WaitRow(NamedTuple):
+    """A wait (open or closed) as the report sees it (a NamedTuple: big reports build many of them).
 
     `seconds` is the duration the report shows (calendar or business); `sla_seconds` the one the SLA is
     judged on. For an open wait both are its elapsed time as of the report's `now`.
@@ -117,38 +117,22 @@ def weekday_of(local: datetime) -> int:
     return local.weekday()
 
 
-@dataclass(frozen=True, slots=True)
-class InboundRow:
-    """An inbound message of the period, for sentiment and topic counts."""
-
-    conversation_id: int | None
-    sent_at: datetime
-    sid: str
-    score: float | None
-    topics: tuple[str, ...]
-
-
 def empty_labels() -> dict[str, int]:
     return dict.fromkeys(LABELS, 0)
 
 
-def conversation_labels(rows: Iterable[InboundRow]) -> dict[int, tuple[str, frozenset[str]]]:
-    """Each conversation with inbound messages in the period -> (its label, topics its messages touched).
+def conversation_label(n: int, weighted_sum: float, last: float) -> str:
+    """`conversation_sentiment`'s label from aggregates of the conversation's n scores, oldest first.
 
-    The label is `conversation_sentiment` of the scores of those messages, oldest first (ties by sid).
-    Messages without a score (none are stored that way by ingest) are left out of the mean.
+    `weighted_sum` is sum(i * score_i) for i = 1..n and `last` the newest score; the rule is the same
+    (recency-weighted mean, pulled down to the last score when that one is unhappy, rounded to 4 places),
+    so the database can aggregate and only one row per conversation reaches Python. A test checks it
+    against `conversation_sentiment` itself.
     """
-    per: dict[int, list[InboundRow]] = defaultdict(list)
-    for row in rows:
-        if row.conversation_id is not None:
-            per[row.conversation_id].append(row)
-    out: dict[int, tuple[str, frozenset[str]]] = {}
-    for conversation_id, items in per.items():
-        items.sort(key=lambda r: (r.sent_at, r.sid))
-        scores = [r.score for r in items if r.score is not None]
-        topics = frozenset(t for r in items for t in r.topics)
-        out[conversation_id] = (conversation_sentiment(scores).label, topics)
-    return out
+    mean = weighted_sum / (n * (n + 1) / 2)
+    if label_for(last) == "unhappy":
+        mean = min(mean, last)
+    return label_for(round(max(-1.0, min(1.0, mean)), 4))
 
 
 def sentiment_distribution(labels: Iterable[str]) -> dict[str, int]:
@@ -158,11 +142,12 @@ def sentiment_distribution(labels: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def topic_message_counts(rows: Iterable[InboundRow]) -> dict[str, int]:
+def topic_message_counts(grouped: Iterable[tuple[str, int]]) -> dict[str, int]:
+    """Messages per topic from (comma-joined topics, message count) groups; a message counts once per topic."""
     counts: dict[str, int] = defaultdict(int)
-    for row in rows:
-        for topic in row.topics:
-            counts[topic] += 1
+    for joined, count in grouped:
+        for topic in split_topics(joined):
+            counts[topic] += count
     return dict(counts)
 
 

@@ -31,10 +31,11 @@ MESSAGE_COLUMNS = ("sid", "direction", "channel", "sent_at", "contact", "rep_id"
 _BATCH = 5000
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
-W = Wait.__table__.c  # type: ignore[attr-defined]
-M = Message.__table__.c  # type: ignore[attr-defined]
-C = Contact.__table__.c  # type: ignore[attr-defined]
-R = Rep.__table__.c  # type: ignore[attr-defined]
+WAITS = Wait.__table__  # type: ignore[attr-defined]
+MESSAGES = Message.__table__  # type: ignore[attr-defined]
+CONTACTS = Contact.__table__  # type: ignore[attr-defined]
+REPS = Rep.__table__  # type: ignore[attr-defined]
+W, M, C, R = WAITS.c, MESSAGES.c, CONTACTS.c, REPS.c
 
 
 def safe_text(value: str | None) -> str:
@@ -67,16 +68,15 @@ def _statement(kind: str, period: Period):  # type: ignore[no-untyped-def]
             select(W.id, C.address, W.state, W.opened_at, W.closed_at, W.calendar_seconds, W.business_seconds,
                    W.closed_by_rep_id, R.name.label("rep_name"), W.channel, W.topics,
                    W.first_in_conversation, W.inbound_count)
-            .join(C, C.id == W.contact_id)
-            .outerjoin(R, R.id == W.closed_by_rep_id)
+            .select_from(WAITS.join(CONTACTS, C.id == W.contact_id)
+                         .outerjoin(REPS, R.id == W.closed_by_rep_id))
             .where(W.opened_at >= period.start, W.opened_at < period.end)
             .order_by(W.opened_at, W.id)
         )
     return (
         select(M.sid, M.direction, M.channel, M.sent_at, C.address, M.rep_id, R.name.label("rep_name"),
                M.automated, M.body, M.sentiment_score, M.sentiment_label, M.topics, M.keyword)
-        .join(C, C.id == M.contact_id)
-        .outerjoin(R, R.id == M.rep_id)
+        .select_from(MESSAGES.join(CONTACTS, C.id == M.contact_id).outerjoin(REPS, R.id == M.rep_id))
         .where(M.sent_at >= period.start, M.sent_at < period.end)
         .order_by(M.sent_at, M.id)
     )

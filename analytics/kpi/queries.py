@@ -11,14 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import Row, distinct, func, select
+from sqlalchemy import DateTime, Row, case, distinct, func, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.models import (
     INBOUND,
     OPT_IN,
     OPT_OUT,
-    OUTBOUND,
     WAIT_CLOSED,
     WAIT_OPEN,
     Contact,
@@ -35,10 +34,23 @@ M = Message.__table__.c  # type: ignore[attr-defined]
 C = Contact.__table__.c  # type: ignore[attr-defined]
 
 
+def raw_time(column):  # type: ignore[no-untyped-def]
+    """A timestamp column read without SQLModel's per-value UTC conversion (the cost of big reports).
+
+    PostgreSQL hands back aware UTC datetimes already; SQLite gives naive UTC ones, which `as_utc`
+    completes.
+    """
+    return type_coerce(column, DateTime()).label(column.name)
+
+
+def as_utc(at: datetime) -> datetime:
+    return at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
 async def waits_opened(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """Open and closed (not cancelled) waits that opened in the period."""
+    """Open and closed (not cancelled) waits that opened in the period (`opened_at` via `raw_time`)."""
     stmt = select(
-        W.contact_id, W.opened_at, W.state, W.calendar_seconds, W.business_seconds,
+        W.contact_id, raw_time(W.opened_at), W.state, W.calendar_seconds, W.business_seconds,
         W.first_in_conversation, W.closed_by_rep_id, W.channel, W.topics,
     ).where(
         W.opened_at >= period.start, W.opened_at < period.end, W.state.in_((WAIT_OPEN, WAIT_CLOSED))
@@ -47,59 +59,54 @@ async def waits_opened(session: AsyncSession, period: Period) -> Sequence[Row]:
 
 
 async def message_counts(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """(channel, direction, automated, count) of the period's messages."""
+    """(channel, direction, automated, rep_id, count) of the period's messages (a few rows per rep)."""
     stmt = (
-        select(M.channel, M.direction, M.automated, func.count())
+        select(M.channel, M.direction, M.automated, M.rep_id, func.count())
         .where(M.sent_at >= period.start, M.sent_at < period.end)
-        .group_by(M.channel, M.direction, M.automated)
+        .group_by(M.channel, M.direction, M.automated, M.rep_id)
     )
     return (await session.execute(stmt)).all()
 
 
-async def active_contacts(session: AsyncSession, period: Period) -> int:
-    """Distinct contacts with any message, either direction, in the period."""
-    stmt = select(func.count(distinct(M.contact_id))).where(M.sent_at >= period.start, M.sent_at < period.end)
-    return int(await session.scalar(stmt) or 0)
-
-
-async def new_contacts(session: AsyncSession, period: Period) -> int:
-    stmt = select(func.count()).select_from(Contact).where(
-        C.first_message_at >= period.start, C.first_message_at < period.end
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
-async def conversations_started(session: AsyncSession, period: Period) -> int:
-    stmt = select(func.count()).select_from(Conversation).where(
-        Conversation.started_at >= period.start, Conversation.started_at < period.end  # type: ignore[arg-type]
-    )
-    return int(await session.scalar(stmt) or 0)
-
-
-async def opt_contacts(session: AsyncSession, period: Period) -> dict[str, int]:
-    """Distinct contacts per opt event kind (opt_out, opt_in) in the period."""
+async def period_counts(session: AsyncSession, period: Period) -> dict[str, int]:
+    """Counts of the period in one round trip: active contacts (any message), new contacts, conversations
+    started, and distinct contacts that opted out / back in."""
     oc = OptEvent.__table__.c  # type: ignore[attr-defined]
-    stmt = (
-        select(oc.kind, func.count(distinct(oc.contact_id)))
-        .where(oc.at >= period.start, oc.at < period.end, oc.kind.in_((OPT_OUT, OPT_IN)))
-        .group_by(oc.kind)
+    cc = Conversation.__table__.c  # type: ignore[attr-defined]
+
+    def opt(kind: str):  # type: ignore[no-untyped-def]
+        return (select(func.count(distinct(oc.contact_id)))
+                .where(oc.at >= period.start, oc.at < period.end, oc.kind == kind).scalar_subquery())
+
+    stmt = select(
+        select(func.count(distinct(M.contact_id)))
+        .where(M.sent_at >= period.start, M.sent_at < period.end).scalar_subquery().label("active"),
+        select(func.count()).select_from(Contact)
+        .where(C.first_message_at >= period.start, C.first_message_at < period.end)
+        .scalar_subquery().label("new_contacts"),
+        select(func.count()).select_from(Conversation)
+        .where(cc.started_at >= period.start, cc.started_at < period.end).scalar_subquery().label("conversations"),
+        opt(OPT_OUT).label(OPT_OUT),
+        opt(OPT_IN).label(OPT_IN),
     )
-    return {kind: int(n) for kind, n in (await session.execute(stmt)).all()}
+    row = (await session.execute(stmt)).one()
+    return {key: int(value or 0) for key, value in row._mapping.items()}
 
 
-async def currently_opted_out(session: AsyncSession) -> int:
-    stmt = select(func.count()).select_from(Contact).where(C.opted_out.is_(True))
-    return int(await session.scalar(stmt) or 0)
-
-
-async def open_now(session: AsyncSession) -> tuple[int, datetime | None]:
-    """Every wait open now, whatever the period: how many and when the oldest opened."""
-    stmt = select(func.count(), func.min(W.opened_at)).where(W.state == WAIT_OPEN)
-    count, oldest = (await session.execute(stmt)).one()
+async def current_state(session: AsyncSession) -> tuple[int, int, datetime | None]:
+    """(contacts opted out now, waits open now, when the oldest open wait opened), whatever the period."""
+    stmt = select(
+        select(func.count()).select_from(Contact).where(C.opted_out.is_(True)).scalar_subquery(),
+        select(func.count()).where(W.state == WAIT_OPEN).scalar_subquery(),
+        select(func.min(W.opened_at)).where(W.state == WAIT_OPEN).scalar_subquery(),
+    )
+    opted_out, open_count, oldest = (await session.execute(stmt)).one()
     if isinstance(oldest, str):
-        # SQLite's MIN() loses the column type; the stored text is ISO 8601 UTC.
+        # SQLite returns a scalar subquery's timestamp as the stored text (ISO 8601, UTC).
         oldest = _parse_sqlite_datetime(oldest)
-    return int(count), oldest
+    elif oldest is not None:
+        oldest = as_utc(oldest)
+    return int(opted_out or 0), int(open_count or 0), oldest
 
 
 def _parse_sqlite_datetime(text: str) -> datetime:
@@ -107,23 +114,50 @@ def _parse_sqlite_datetime(text: str) -> datetime:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-async def inbound_messages(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """(conversation_id, sent_at, sid, sentiment_score, topics) of the period's inbound messages."""
-    stmt = select(M.conversation_id, M.sent_at, M.sid, M.sentiment_score, M.topics).where(
-        M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND
+async def conversation_scores(session: AsyncSession, period: Period) -> Sequence[Row]:
+    """Per conversation with scored inbound messages in the period: (conversation_id, n, weighted_sum, last).
+
+    Message i of n (oldest first, ties by sid) weighs i, as in `analytics.sentiment.conversation_sentiment`;
+    `last` is the newest message's score. Window functions keep this one row per conversation, so a
+    90-day report does not ship every message to Python.
+    """
+    ranked = (
+        select(
+            M.conversation_id.label("cid"),
+            M.sentiment_score.label("score"),
+            func.row_number().over(partition_by=M.conversation_id, order_by=(M.sent_at, M.sid)).label("i"),
+            func.count().over(partition_by=M.conversation_id).label("n"),
+        )
+        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND,
+               M.sentiment_score.is_not(None), M.conversation_id.is_not(None))
+        .subquery()
+    )
+    stmt = select(
+        ranked.c.cid, func.max(ranked.c.n), func.sum(ranked.c.i * ranked.c.score),
+        func.max(case((ranked.c.i == ranked.c.n, ranked.c.score))),
+    ).group_by(ranked.c.cid)
+    return (await session.execute(stmt)).all()
+
+
+async def topic_messages(session: AsyncSession, period: Period) -> Sequence[Row]:
+    """(topics, count) of the period's inbound messages, grouped by their comma-joined topics."""
+    stmt = (
+        select(M.topics, func.count())
+        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND, M.topics != "")
+        .group_by(M.topics)
     )
     return (await session.execute(stmt)).all()
 
 
-async def rep_replies(session: AsyncSession, period: Period) -> dict[int | None, int]:
-    """Non-automated outbound messages per rep id (None: no known rep) in the period."""
+async def conversation_topics(session: AsyncSession, period: Period) -> Sequence[Row]:
+    """Distinct (conversation_id, topics) of the period's inbound messages that touched a topic."""
     stmt = (
-        select(M.rep_id, func.count())
-        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == OUTBOUND,
-               M.automated.is_(False))
-        .group_by(M.rep_id)
+        select(M.conversation_id, M.topics)
+        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND, M.topics != "",
+               M.conversation_id.is_not(None))
+        .distinct()
     )
-    return {rep_id: int(n) for rep_id, n in (await session.execute(stmt)).all()}
+    return (await session.execute(stmt)).all()
 
 
 async def rep_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
@@ -135,21 +169,9 @@ async def rep_names(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]
     return {rep_id: name for rep_id, name in (await session.execute(stmt)).all()}
 
 
-async def contact_address(session: AsyncSession, contact_id: int) -> str | None:
-    return await session.scalar(select(C.address).where(C.id == contact_id))
-
-
-__all__ = [
-    "active_contacts",
-    "contact_address",
-    "conversations_started",
-    "currently_opted_out",
-    "inbound_messages",
-    "message_counts",
-    "new_contacts",
-    "open_now",
-    "opt_contacts",
-    "rep_names",
-    "rep_replies",
-    "waits_opened",
-]
+async def contact_addresses(session: AsyncSession, ids: Iterable[int]) -> dict[int, str]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    stmt = select(C.id, C.address).where(C.id.in_(wanted))
+    return {contact_id: address for contact_id, address in (await session.execute(stmt)).all()}

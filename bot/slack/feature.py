@@ -1,19 +1,112 @@
-"""Start and stop what the slack feature runs inside the service (filled in by its issue)."""
+"""The Slack feature inside the service: built at start-up, served at `POST /slack/events`, stopped at shutdown.
+
+`start` builds the Web API client (SLACK_API_BASE_URL) and the Bolt app, registers the Slack outbox job
+kinds, and schedules the SLA alerts every minute. Nothing here calls Slack at start: Bolt asks
+`auth.test` once, lazily, on the first event, and caches the bot's identity. Without
+SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET it says once that Slack is off and does nothing.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import state
+from bot.scheduler import scheduler_for
+from bot.slack.alerts import SlaAlerts
+from bot.slack.bolt_app import Handlers, InFlight, build_bolt
+from bot.slack.client import make_web_client
+from bot.slack.deps import SlackDeps
+from bot.slack.jobs import SLACK_LEAD_POST
+from bot.slack.kpi import KpiAnswers
+from bot.slack.posting import Poster
+from bot.slack.replies import TextResults, ThreadReplies
+from bot.slack.reps import RepDirectory
+from bot.slack.threads import LeadThreads
+from bot.twilio.sender import TEXT_RESULT
+
+log = logging.getLogger("leadline.slack")
+
+PART = "slack"
+SLA_JOB = "slack-sla-alerts"
+SLA_EVERY_S = 60
+
+
+@dataclass
+class SlackPart:
+    """What the feature holds while the service runs (`runtime.parts["slack"]`)."""
+
+    deps: SlackDeps
+    web: AsyncWebClient
+    bolt: AsyncApp
+    reps: RepDirectory
+    replies: ThreadReplies
+    kpi: KpiAnswers
+    alerts: SlaAlerts
+    inflight: InFlight
 
 
 async def start(app: web.Application, runtime: Any) -> None:
-    """Register outbox job kinds in runtime.kinds and background tasks in runtime.tasks."""
+    """Register outbox job kinds and the SLA alert schedule; build the Slack client and Bolt app."""
+    settings = app[state.SETTINGS]
+    if not settings.slack_configured:
+        log.info("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post lead threads, reply from "
+                 "Slack and answer KPI questions")
+        return
+    web_client = make_web_client(settings)
+    deps = SlackDeps(settings, app[state.DB], app[state.SERVICES], web_client)
+    poster = Poster(deps)
+    reps = RepDirectory(deps)
+    replies = ThreadReplies(deps, reps)
+    kpi = KpiAnswers(deps)
+    inflight = InFlight()
+    bolt = build_bolt(deps, Handlers(deps, replies, kpi), inflight)
+    alerts = SlaAlerts(deps)
+    runtime.kinds.update(poster.kinds())
+    runtime.kinds[SLACK_LEAD_POST] = LeadThreads(deps, poster).kind()
+    runtime.kinds[TEXT_RESULT] = TextResults(poster).kind()
+    runtime.parts[PART] = SlackPart(deps, web_client, bolt, reps, replies, kpi, alerts, inflight)
+    if not settings.slack_leads_channel:
+        log.info("Slack: SLACK_LEADS_CHANNEL is not set, so lead messages get no threads (KPI questions work)")
+    scheduler = scheduler_for(runtime, settings.tz)
+    if settings.slack_leads_channel or settings.slack_alerts_channel:
+        scheduler.every(SLA_JOB, alerts.run, seconds=SLA_EVERY_S)
 
 
 async def stop(app: web.Application, runtime: Any) -> None:
-    """Release what start() acquired."""
+    """Let listener work that was already acknowledged finish (the runtime stops the schedule)."""
+    part: SlackPart | None = runtime.parts.pop(PART, None)
+    if part is None:
+        return
+    # The client opens a session per call, so there is nothing else to close.
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(10):
+            await part.inflight.idle()
+
+
+def slack_part(app: web.Application) -> SlackPart | None:
+    return app[state.RUNTIME].parts.get(PART)  # type: ignore[attr-defined, no-any-return]
+
+
+async def events(request: web.Request) -> web.Response:
+    """Events API, slash commands and interactivity, verified and dispatched by Bolt."""
+    if not request.app[state.SETTINGS].slack_configured:
+        return web.json_response({"error": "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
+                                 status=404)
+    part = slack_part(request.app)
+    if part is None:
+        return web.json_response({"error": "Slack is starting or stopping, retry later"}, status=503)
+    return await to_aiohttp_response(await part.bolt.async_dispatch(await to_bolt_request(request)))
 
 
 def add_routes(app: web.Application) -> None:
-    """HTTP routes of the feature."""
+    """`POST /slack/events`: the one request URL of the Slack app (see slack/manifest.yml)."""
+    app.router.add_post("/slack/events", events)

@@ -1,38 +1,47 @@
-"""What Leadline does with a lead's message: store it with its effects, and decide the automatic reply.
+"""What Leadline does with leads' messages: store them with their effects, and decide automatic replies.
 
-Everything happens in one transaction; the webhook answers only after the commit. Automatic replies
-go back in the TwiML answer (no REST call inside the webhook) and are stored as `automated` outbound
-messages with the sid `auto-<inbound sid>`, so a repeated delivery can answer the same TwiML.
+Messages are handled in batches (the webhook's micro-batcher groups those that arrive together), all in
+the caller's transaction; each webhook answers only after the commit. Automatic replies go back in the
+TwiML answer (no REST call inside the webhook) and are stored as `automated` outbound messages with the
+sid `auto-<inbound sid>`, so a repeated delivery answers the same TwiML. When Slack is on, each message's
+post to its lead thread is queued in the same transaction (never sent from here).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
-from analytics.db import Database
-from analytics.ingest import IncomingMessage, IngestConfig, record_message
-from analytics.models import HELP, OUTBOUND, Message
+from analytics.ingest import IncomingMessage, IngestConfig, IngestResult, record_messages
+from analytics.models import HELP, INBOUND, OUTBOUND, Message
+from bot.outbox import enqueue
+from bot.services import InboundOptions
+from bot.slack.jobs import SLACK_LEAD_POST, lead_key
 from bot.twilio.parse import InboundMessage
-
-
-@dataclass(frozen=True)
-class AutoReplies:
-    help_reply: str
-    after_hours_reply: str
-
 
 # The automatic answer is stored just after the message it answers, keeping the timeline in order.
 _AFTER = timedelta(microseconds=1)
+EMPTY_TWIML = str(MessagingResponse())
+
+
+@dataclass(frozen=True)
+class Received:
+    """An inbound message and the moment Leadline received it (Twilio's webhook carries no timestamp)."""
+
+    message: InboundMessage
+    at: datetime
 
 
 def twiml(reply: str | None) -> str:
+    if not reply:
+        return EMPTY_TWIML
     response = MessagingResponse()
-    if reply:
-        response.message(reply)
+    response.message(reply)
     return str(response)
 
 
@@ -40,32 +49,59 @@ def _auto_sid(inbound_sid: str) -> str:
     return f"auto-{inbound_sid}"
 
 
-async def receive_message(db: Database, config: IngestConfig, replies: AutoReplies, inbound: InboundMessage,
-                          now: datetime) -> str:
-    """Store an inbound message (idempotent on its sid) and return the TwiML to answer with."""
-    async with db.transaction() as session:
-        result = await record_message(session, IncomingMessage(
-            sid=inbound.sid, address=inbound.from_address, direction="inbound", channel=inbound.channel,
-            body=inbound.body, sent_at=now, media_count=inbound.num_media, status="received",
-            opt_out_type=inbound.opt_out_type,
-        ), config)
+def _incoming(item: Received) -> IncomingMessage:
+    m = item.message
+    return IncomingMessage(sid=m.sid, address=m.from_address, direction=INBOUND, channel=m.channel, body=m.body,
+                           sent_at=item.at, media_count=m.num_media, status="received", opt_out_type=m.opt_out_type)
+
+
+async def receive_messages(session: AsyncSession, config: IngestConfig, options: InboundOptions,
+                           items: Sequence[Received]) -> list[str]:
+    """Store inbound messages (idempotent on sid) and return the TwiML to answer each with."""
+    results = await record_messages(session, [_incoming(item) for item in items], config)
+    duplicates = [item.message.sid for item, r in zip(items, results, strict=True) if r.duplicate]
+    earlier = dict((await session.execute(
+        select(Message.sid, Message.body).where(Message.sid.in_([_auto_sid(s) for s in duplicates]))
+    )).all()) if duplicates else {}
+    replies = await _auto_replies(session, config, options, items, results)
+    for item, result in zip(items, results, strict=True):
+        if options.slack_leads_channel and not result.duplicate:
+            await enqueue(session, SLACK_LEAD_POST, {"message_id": result.message_id},
+                          ordering_key=lead_key(result.contact_id), now=item.at)
+    automated = [
+        IncomingMessage(sid=_auto_sid(item.message.sid), address=item.message.from_address, direction=OUTBOUND,
+                        channel=item.message.channel, body=reply, sent_at=item.at + _AFTER, status="sent",
+                        automated=True)
+        for item, reply in zip(items, replies, strict=True) if reply
+    ]
+    if automated:
+        await record_messages(session, automated, config)
+    return [
+        twiml(earlier.get(_auto_sid(item.message.sid)) if result.duplicate else reply)
+        for item, result, reply in zip(items, results, replies, strict=True)
+    ]
+
+
+async def _auto_replies(session: AsyncSession, config: IngestConfig, options: InboundOptions,
+                        items: Sequence[Received], results: Sequence[IngestResult]) -> list[str | None]:
+    """HELP_REPLY for help keywords; AFTER_HOURS_REPLY once per conversation outside business hours."""
+    replies: list[str | None] = [None] * len(items)
+    after_hours: dict[int, int] = {}  # conversation -> first item in this batch that may get the reply
+    for i, (item, result) in enumerate(zip(items, results, strict=True)):
         if result.duplicate:
-            body = await session.scalar(select(Message.body).where(Message.sid == _auto_sid(inbound.sid)))
-            return twiml(body)
-        reply = None
+            continue
         if result.keyword == HELP:
-            reply = replies.help_reply or None
-        elif (result.keyword is None and not result.opted_out and replies.after_hours_reply
-              and not config.calendar.is_open(now) and result.conversation_id is not None):
-            already = await session.scalar(select(exists().where(
-                Message.conversation_id == result.conversation_id,
-                Message.automated.is_(True),
-                Message.body == replies.after_hours_reply,
-            )))
-            reply = None if already else replies.after_hours_reply
-        if reply:
-            await record_message(session, IncomingMessage(
-                sid=_auto_sid(inbound.sid), address=inbound.from_address, direction=OUTBOUND,
-                channel=inbound.channel, body=reply, sent_at=now + _AFTER, status="sent", automated=True,
-            ), config)
-        return twiml(reply)
+            replies[i] = options.help_reply or None
+        elif (result.keyword is None and not result.opted_out and options.after_hours_reply
+              and result.conversation_id is not None and not config.calendar.is_open(item.at)):
+            after_hours.setdefault(result.conversation_id, i)
+    if after_hours:
+        answered = set((await session.execute(
+            select(Message.conversation_id).where(
+                Message.conversation_id.in_(list(after_hours)), Message.automated.is_(True),
+                Message.body == options.after_hours_reply)
+        )).scalars())
+        for conversation, i in after_hours.items():
+            if conversation not in answered:
+                replies[i] = options.after_hours_reply
+    return replies

@@ -5,6 +5,10 @@ Twilio: transient failures (429, 5xx, timeouts, connection errors) retry with ba
 (21610, 21211, 21408, 21614, other 4xx) fail at once with Twilio's code, and the message is marked
 failed, which reopens the wait it had closed (the lead got no answer). A job whose worker died while
 sending is never resent blindly: Twilio's message list is asked whether it went out.
+
+A text may carry a `notify` target (opaque here; the Slack feature sets it for texts written in a lead
+thread): each result worth telling the rep (sent, refused, failing and retrying, given up, unknown) is
+written as a `text_result` job in the transaction that records it, for that feature to report.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from typing import Any
 
 from aiohttp import ClientError
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
@@ -31,6 +36,8 @@ from bot.services import Services
 from bot.settings import Settings
 
 SEND_TEXT = "send_text"
+TEXT_RESULT = "text_result"
+MAX_ATTEMPTS = 8
 MAX_BODY_CHARS = 1600
 
 
@@ -52,8 +59,16 @@ def sender_address(from_setting: str, to: str) -> dict[str, str]:
 
 
 async def queue_text(db: Database, services: Services, address: str, body: str, *, rep_id: int | None,
-                     now: datetime | None = None) -> QueuedText:
+                     now: datetime | None = None, notify: dict[str, Any] | None = None) -> QueuedText:
     """Write the outbound message and its send job in one transaction; refuse opted-out contacts."""
+    async with db.transaction() as session:
+        return await queue_text_in(session, services, address, body, rep_id=rep_id, now=now, notify=notify)
+
+
+async def queue_text_in(session: AsyncSession, services: Services, address: str, body: str, *,
+                        rep_id: int | None, now: datetime | None = None,
+                        notify: dict[str, Any] | None = None) -> QueuedText:
+    """`queue_text` in the caller's transaction; raises BadRequest/Refused before writing anything."""
     text = body.strip()
     if not text:
         raise BadRequest("the text is empty")
@@ -61,21 +76,35 @@ async def queue_text(db: Database, services: Services, address: str, body: str, 
         raise BadRequest(f"the text is longer than {MAX_BODY_CHARS} characters")
     at = now or datetime.now(UTC)
     local_sid = f"local-{uuid.uuid4().hex}"
-    async with db.transaction() as session:
-        contact = (await session.execute(
-            select(Contact).where(Contact.address == address).with_for_update()
-        )).scalar_one_or_none()
-        if contact is not None and contact.opted_out:
-            raise Refused("this contact has opted out (replied STOP); Leadline will not text them")
-        channel = contact.channel if contact is not None else ("sms" if ":" not in address
-                                                                 else address.split(":")[0])
-        await record_message(session, IncomingMessage(
-            sid=local_sid, address=address, direction=OUTBOUND, channel=channel, body=text, sent_at=at,
-            status="pending", rep_id=rep_id,
-        ), services.ingest)
-        job = await enqueue(session, SEND_TEXT, {"to": address, "body": text, "sid": local_sid},
-                            ordering_key=f"text:{address}", now=at)
+    contact = (await session.execute(
+        select(Contact).where(Contact.address == address).with_for_update()
+    )).scalar_one_or_none()
+    if contact is not None and contact.opted_out:
+        raise Refused("this contact has opted out (replied STOP); Leadline will not text them")
+    channel = contact.channel if contact is not None else ("sms" if ":" not in address
+                                                             else address.split(":")[0])
+    await record_message(session, IncomingMessage(
+        sid=local_sid, address=address, direction=OUTBOUND, channel=channel, body=text, sent_at=at,
+        status="pending", rep_id=rep_id,
+    ), services.ingest)
+    payload: dict[str, Any] = {"to": address, "body": text, "sid": local_sid}
+    if notify is not None:
+        payload["notify"] = notify
+    job = await enqueue(session, SEND_TEXT, payload, ordering_key=f"text:{address}", now=at)
     return QueuedText(job.id or 0, local_sid, address)
+
+
+def _result(job: Job, result: str, *, code: int | None = None, error: str | None = None) -> dict[str, Any] | None:
+    """The `text_result` payload for a job that asked to be told, else None."""
+    notify = job.payload.get("notify")
+    if notify is None:
+        return None
+    return {"notify": notify, "result": result, "code": code, "error": error, "attempts": job.attempts}
+
+
+async def _tell(session: AsyncSession, result: dict[str, Any] | None) -> None:
+    if result is not None:
+        await enqueue(session, TEXT_RESULT, result, ordering_key=result["notify"].get("ordering_key"))
 
 
 def _transient(exc: TwilioRestException) -> bool:
@@ -92,14 +121,15 @@ class TextSender:
         self.client = client
 
     def kind(self) -> JobKind:
-        return JobKind(run=self.run, recover=self.recover, max_attempts=8)
+        return JobKind(run=self.run, recover=self.recover, max_attempts=MAX_ATTEMPTS)
 
     async def run(self, job: Job) -> Outcome:
         to, body, sid = job.payload["to"], job.payload["body"], job.payload["sid"]
         async with self.db.read() as session:
             opted_out = await session.scalar(select(Contact.opted_out).where(Contact.address == to))
         if opted_out:
-            await self._mark_failed(sid, None, "contact opted out before the text was sent")
+            await self._mark_failed(sid, None, "contact opted out before the text was sent",
+                                    _result(job, "opted_out"))
             return Outcome(FAILED, "contact opted out")
         try:
             message = await self.client.messages.create_async(
@@ -108,18 +138,34 @@ class TextSender:
             )
         except TwilioRestException as exc:
             if _transient(exc):
-                return Outcome(RETRY, f"Twilio {exc.status} {exc.code}: {exc.msg}", None)
-            await self._mark_failed(sid, exc.code, str(exc.msg)[:500])
+                return await self._retry(job, f"Twilio {exc.status} {exc.code}: {exc.msg}")
+            await self._mark_failed(sid, exc.code, str(exc.msg)[:500],
+                                    _result(job, "failed", code=exc.code, error=str(exc.msg)[:300]))
             return Outcome(FAILED, f"Twilio {exc.status} {exc.code}: {exc.msg}")
         except (TimeoutError, ClientError, OSError) as exc:
             # The request may have reached Twilio: look before sending again.
             found = await self._find_sent(to, body, job.created_at)
             if found is not None:
-                await self._mark_sent(sid, found.sid, found.status)
+                await self._mark_sent(sid, found.sid, found.status, _result(job, "sent"))
                 return Outcome(DONE)
-            return Outcome(RETRY, f"{type(exc).__name__} talking to Twilio")
-        await self._mark_sent(sid, message.sid, message.status)
+            return await self._retry(job, f"{type(exc).__name__} talking to Twilio")
+        await self._mark_sent(sid, message.sid, message.status, _result(job, "sent"))
         return Outcome(DONE)
+
+    async def _retry(self, job: Job, error: str) -> Outcome:
+        """RETRY; the rep hears of it on the first failure and when the outbox gives up."""
+        result = None
+        if job.attempts >= MAX_ATTEMPTS:
+            # The outbox gives up on this attempt: the text never left, so the lead's wait reopens.
+            await self._mark_failed(job.payload["sid"], None, f"gave up after {job.attempts} attempts: {error}"[:500],
+                                    _result(job, "gave_up", error=error))
+            return Outcome(RETRY, error, None)
+        if job.attempts == 1:
+            result = _result(job, "retrying", error=error)
+        if result is not None:
+            async with self.db.transaction() as session:
+                await _tell(session, result)
+        return Outcome(RETRY, error, None)
 
     async def recover(self, job: Job) -> Outcome:
         to, body, sid = job.payload["to"], job.payload["body"], job.payload["sid"]
@@ -128,9 +174,9 @@ class TextSender:
         except (TwilioRestException, TimeoutError, ClientError, OSError):
             found = None
         if found is not None:
-            await self._mark_sent(sid, found.sid, found.status)
+            await self._mark_sent(sid, found.sid, found.status, _result(job, "sent"))
             return Outcome(DONE)
-        await self._set_status(sid, "unknown")
+        await self._set_status(sid, "unknown", _result(job, "unknown"))
         return Outcome(UNKNOWN, "the worker stopped while sending; Twilio does not list the text, so it was "
                        "not resent: check with the lead")
 
@@ -140,23 +186,28 @@ class TextSender:
                 to=to, date_sent_after=(since - timedelta(minutes=2)).astimezone(UTC), limit=200)
         return next((m for m in messages if m.body == body and str(m.direction).startswith("outbound")), None)
 
-    async def _set_status(self, sid: str, status: str) -> None:
+    async def _set_status(self, sid: str, status: str, result: dict[str, Any] | None = None) -> None:
         async with self.db.transaction() as session:
+            await _tell(session, result)
             message = (await session.execute(select(Message).where(Message.sid == sid))).scalar_one_or_none()
             if message is not None:
                 message.status = status
 
-    async def _mark_sent(self, local_sid: str, twilio_sid: str, status: Any) -> None:
+    async def _mark_sent(self, local_sid: str, twilio_sid: str, status: Any,
+                         result: dict[str, Any] | None = None) -> None:
         async with self.db.transaction() as session:
+            await _tell(session, result)
             message = (await session.execute(select(Message).where(Message.sid == local_sid))).scalar_one_or_none()
             if message is not None:
                 message.sid = twilio_sid
                 message.status = str(status.value if hasattr(status, "value") else status or "queued")
 
-    async def _mark_failed(self, sid: str, code: int | None, reason: str) -> None:
+    async def _mark_failed(self, sid: str, code: int | None, reason: str,
+                           result: dict[str, Any] | None = None) -> None:
         """The text never left: record why, and reopen the wait it had closed."""
         now = datetime.now(UTC)
         async with self.db.transaction() as session:
+            await _tell(session, result)
             row = (await session.execute(
                 select(Message, Contact.address).join(Contact, Contact.id == Message.contact_id)
                 .where(Message.sid == sid)

@@ -13,7 +13,7 @@ from analytics.ingest import record_opt_event
 from analytics.models import OPT_OUT
 from bot import state
 from bot.errors import BadRequest, Forbidden, PayloadTooLarge
-from bot.twilio.inbound import AutoReplies, receive_message
+from bot.twilio.inbound import Received
 from bot.twilio.parse import parse_inbound, parse_status
 from bot.twilio.signature import public_url, signature_valid
 
@@ -49,12 +49,11 @@ async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
 
 
 async def incoming_message(request: web.Request) -> web.Response:
+    received_at = datetime.now(UTC)
     form = await read_signed_form(request)
     inbound = parse_inbound(form)
-    services = request.app[state.SERVICES]
-    settings = request.app[state.SETTINGS]
-    replies = AutoReplies(settings.help_reply, settings.after_hours_reply)
-    body = await receive_message(request.app[state.DB], services.ingest, replies, inbound, datetime.now(UTC))
+    # Answered only once the batch holding this message is committed.
+    body = await request.app[state.RUNTIME].inbound.submit(Received(inbound, received_at))
     return web.Response(text=body, content_type=TWIML)
 
 

@@ -1,0 +1,1 @@
+"""Daily, weekly and monthly KPI digests posted to Slack."""

@@ -1,0 +1,20 @@
+"""The daily purge of data older than RETENTION_DAYS (see analytics.retention)."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from analytics.db import Database
+from analytics.retention import purge_before
+
+log = logging.getLogger("leadline.retention")
+
+
+async def purge_job(db: Database, days: int) -> None:
+    """Safe on several replicas at once: each deletes what is still there; the others find less."""
+    async with db.transaction() as session:
+        purged = await purge_before(session, datetime.now(UTC) - timedelta(days=days))
+    if purged.messages or purged.waits or purged.conversations:
+        log.info("retention purge", extra={"messages": purged.messages, "waits": purged.waits,
+                                           "conversations": purged.conversations, "days": days})

@@ -1,0 +1,88 @@
+"""SLA alerts: a lead waiting longer than SLA_MINUTES gets one alert in their thread (and SLACK_ALERTS_CHANNEL).
+
+Runs every minute in every replica. Each alert is claimed with the processed_event key
+`sla-alert:<message id that opened the wait>` in the transaction that queues its posts, so a wait is
+alerted exactly once across replicas and restarts. Only waits opened within SLA_ALERT_MAX_AGE_HOURS
+are considered: imported history never alerts. With BUSINESS_HOURS the wait is measured in business time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from analytics.masking import mask_address
+from analytics.models import WAIT_OPEN, Contact, Wait
+from bot.outbox import enqueue
+from bot.slack.dedupe import claim
+from bot.slack.deps import SlackDeps
+from bot.slack.jobs import SLACK_THREAD_POST, lead_key
+from bot.slack.posting import enqueue_post
+from bot.slack.text import escape, human_duration
+
+
+@dataclass(frozen=True)
+class Overdue:
+    wait_id: int
+    opened_message_id: int
+    conversation_id: int
+    contact_id: int
+    who: str
+    waited_s: float
+
+
+def alert_key(opened_message_id: int) -> str:
+    return f"sla-alert:{opened_message_id}"
+
+
+class SlaAlerts:
+    def __init__(self, deps: SlackDeps) -> None:
+        self.deps = deps
+
+    async def overdue(self, now: datetime) -> list[Overdue]:
+        settings = self.deps.settings
+        sla = timedelta(minutes=settings.sla_minutes)
+        calendar = settings.calendar
+        async with self.deps.db.read() as session:
+            # Calendar time is never shorter than business time, so this bound loses no candidate.
+            rows = (await session.execute(
+                select(Wait.id, Wait.opened_message_id, Wait.conversation_id, Wait.contact_id, Wait.opened_at,
+                       Contact.display_name, Contact.address)
+                .join(Contact, Contact.id == Wait.contact_id)
+                .where(Wait.state == WAIT_OPEN,
+                       Wait.opened_at >= now - timedelta(hours=settings.sla_alert_max_age_hours),
+                       Wait.opened_at <= now - sla)
+                .order_by(Wait.opened_at)
+            )).all()
+        out = []
+        for wait_id, message_id, conversation_id, contact_id, opened_at, name, address in rows:
+            waited = (now - opened_at).total_seconds() if calendar.always_open else \
+                calendar.business_seconds(opened_at, now)
+            if waited > sla.total_seconds():
+                who = escape(name) if name else mask_address(address)
+                out.append(Overdue(wait_id, message_id, conversation_id, contact_id, who, waited))
+        return out
+
+    async def run(self, now: datetime | None = None) -> int:
+        """Queue the alerts due now; returns how many this call claimed."""
+        at = now or datetime.now(UTC)
+        settings = self.deps.settings
+        claimed = 0
+        for item in await self.overdue(at):
+            text = (f":rotating_light: *{item.who}* has waited {human_duration(item.waited_s)} for a reply "
+                    f"(SLA {settings.sla_minutes:g} min).")
+            async with self.deps.db.transaction() as session:
+                still_open = await session.scalar(select(Wait.id).where(Wait.id == item.wait_id,
+                                                                        Wait.state == WAIT_OPEN))
+                if still_open is None or not await claim(session, alert_key(item.opened_message_id)):
+                    continue
+                key = lead_key(item.contact_id)
+                await enqueue(session, SLACK_THREAD_POST, {"conversation_id": item.conversation_id, "text": text,
+                                                           "blocks": None}, ordering_key=key)
+                if settings.slack_alerts_channel:
+                    await enqueue_post(session, settings.slack_alerts_channel,
+                                       text + " Answer in their thread in the leads channel.", ordering_key=key)
+                claimed += 1
+        return claimed

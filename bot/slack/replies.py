@@ -1,0 +1,124 @@
+"""Replying to leads from Slack: a person's message in a lead thread becomes a text to the lead.
+
+The message's `ts` (and the delivery's `event_id`) are claimed in processed_event in the same transaction
+that writes the outbound message and its `send_text` job, so Slack's retries and duplicate deliveries
+never send twice. The send job carries a `notify` target; its `text_result` follow-up (run here by
+`TextResults`) reacts with :white_check_mark: or tells the rep in the thread, in plain words, why not.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from analytics.models import Contact, Conversation
+from bot.errors import BadRequest, Refused
+from bot.outbox import Job, JobKind, Outcome, enqueue
+from bot.slack.dedupe import claim
+from bot.slack.deps import SlackDeps
+from bot.slack.events import ThreadMessage, slack_to_plain
+from bot.slack.jobs import SLACK_REACT, lead_key
+from bot.slack.posting import Poster, enqueue_post
+from bot.slack.reps import RepDirectory
+from bot.twilio.sender import MAX_ATTEMPTS, queue_text_in
+
+NOTE_PREFIX = ";;"
+SENT_REACTION = "white_check_mark"
+NOTE_REACTION = "memo"
+
+# Twilio error codes a rep can act on, in plain words.
+_TWILIO_REASONS = {
+    21610: "the lead has unsubscribed (replied STOP), so carriers block texts to them",
+    21211: "the lead's number is not a valid phone number",
+    21614: "the lead's number cannot receive texts (not a mobile number)",
+    21612: "Twilio cannot send from our number to this one",
+    21408: "texting this country is not enabled on our Twilio account",
+    30003: "the lead's phone is unreachable",
+    30005: "the lead's number is unknown or no longer exists",
+    30006: "the lead's number is a landline or cannot receive texts",
+}
+
+
+def result_message(result: str, code: int | None, error: str | None) -> str | None:
+    """What to tell the rep in the thread about a text's result; None when a reaction says it all."""
+    if result == "sent":
+        return None
+    if result == "opted_out":
+        return ":no_entry: Not sent: the lead opted out (replied STOP), so Leadline will not text them."
+    if result == "retrying":
+        return (":hourglass_flowing_sand: Twilio is not answering right now; Leadline keeps retrying and will "
+                f"add :{SENT_REACTION}: when the text is out.")
+    if result == "gave_up":
+        return f":x: Not sent: Twilio kept failing, and Leadline gave up after {MAX_ATTEMPTS} tries. Try again later."
+    if result == "unknown":
+        return (":warning: Leadline restarted while sending this, and Twilio does not list it as sent. It was not "
+                "resent: check with the lead before sending it again.")
+    reason = _TWILIO_REASONS.get(code or 0) or f"Twilio refused it ({error or 'no reason given'})"
+    return f":x: Not sent: {reason}."
+
+
+class ThreadReplies:
+    def __init__(self, deps: SlackDeps, reps: RepDirectory) -> None:
+        self.deps = deps
+        self.reps = reps
+
+    async def handle(self, msg: ThreadMessage) -> str:
+        """Send (or note) a thread reply; returns what happened: queued, note, refused, invalid, duplicate,
+        or not_a_lead_thread."""
+        async with self.deps.db.read() as session:
+            lead = (await session.execute(
+                select(Contact.id, Contact.address).join(Conversation, Conversation.contact_id == Contact.id)
+                .where(Conversation.slack_channel == msg.channel, Conversation.slack_thread_ts == msg.thread_ts)
+                .order_by(Conversation.id.desc()).limit(1)
+            )).first()
+        if lead is None:
+            return "not_a_lead_thread"
+        contact_id, address = lead
+        text = slack_to_plain(msg.text)
+        note = text.startswith(NOTE_PREFIX)
+        rep_id = None if note else await self.reps.rep_id(msg.user)
+        key = lead_key(contact_id)
+        async with self.deps.db.transaction() as session:
+            fresh = await claim(session, f"slack-msg:{msg.channel}:{msg.ts}")
+            if msg.event_id:
+                fresh = await claim(session, f"slack-event:{msg.event_id}") and fresh
+            if not fresh:
+                return "duplicate"
+            if note:
+                await enqueue(session, SLACK_REACT, {"channel": msg.channel, "ts": msg.ts, "name": NOTE_REACTION},
+                              ordering_key=key)
+                return "note"
+            notify = {"channel": msg.channel, "thread_ts": msg.thread_ts, "ts": msg.ts, "ordering_key": key}
+            try:
+                if not text and msg.files:
+                    raise BadRequest("only text can be sent to a lead; files are not forwarded")
+                await queue_text_in(session, self.deps.services, address, text, rep_id=rep_id, notify=notify)
+            except Refused:
+                await enqueue_post(session, msg.channel, str(result_message("opted_out", None, None)),
+                                   thread_ts=msg.thread_ts, ordering_key=key)
+                return "refused"
+            except BadRequest as exc:
+                await enqueue_post(session, msg.channel, f":x: Not sent: {exc}.", thread_ts=msg.thread_ts,
+                                   ordering_key=key)
+                return "invalid"
+        return "queued"
+
+
+class TextResults:
+    """Runs `text_result` jobs: the follow-up of a text written in a lead thread."""
+
+    def __init__(self, poster: Poster) -> None:
+        self.poster = poster
+
+    def kind(self) -> JobKind:
+        return JobKind(run=self.run, recover=self.run, max_attempts=10)
+
+    async def run(self, job: Job) -> Outcome:
+        p = job.payload
+        notify = p["notify"]
+        message = result_message(p["result"], p.get("code"), p.get("error"))
+        if message is None:
+            return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],
+                                                                     "name": SENT_REACTION},
+                                               job.attempts, job.created_at))
+        _, outcome = await self.poster.send(notify["channel"], message, notify.get("thread_ts"))
+        return outcome

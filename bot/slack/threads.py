@@ -1,0 +1,129 @@
+"""Lead threads: each conversation's first inbound message becomes a parent post in SLACK_LEADS_CHANNEL, and
+later inbound messages of that conversation are replies in its thread (the `slack_lead_post` job).
+
+The webhook only enqueues the job (in the transaction that stores the message); the thread's channel
+and ts are stored on the conversation once Slack has answered, and every job about one lead shares
+the ordering key `lead_key(contact_id)`, so a thread reply never overtakes its parent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from analytics.masking import mask_address
+from analytics.models import HELP, OPT_IN, OPT_OUT, Contact, Conversation, Message
+from bot.outbox import DONE, FAILED, Job, JobKind, Outcome
+from bot.slack.deps import SlackDeps
+from bot.slack.posting import Poster
+from bot.slack.text import escape, quote
+
+SENTIMENT_EMOJI = {"very_happy": ":star-struck:", "happy": ":slightly_smiling_face:",
+                   "neutral": ":neutral_face:", "unhappy": ":rage:"}
+CHANNEL_NAMES = {"sms": "SMS", "mms": "MMS", "whatsapp": "WhatsApp", "messenger": "Messenger", "rcs": "RCS"}
+
+
+@dataclass(frozen=True)
+class LeadMessage:
+    who: str
+    channel: str
+    body: str
+    sentiment: str | None
+    topics: tuple[str, ...]
+    media_count: int
+    keyword: str | None
+    sent_at: datetime
+
+
+def who_of(contact: Contact) -> str:
+    """The lead's name when known, else the masked number: never a dialable number in Slack."""
+    return escape(contact.display_name) if contact.display_name else mask_address(contact.address)
+
+
+def _details(m: LeadMessage) -> list[str]:
+    parts = [CHANNEL_NAMES.get(m.channel, m.channel)]
+    if m.sentiment in SENTIMENT_EMOJI:
+        parts.append(f"{SENTIMENT_EMOJI[m.sentiment]} {m.sentiment.replace('_', ' ')}")
+    if m.topics:
+        parts.append("topics: " + ", ".join(f"`{t}`" for t in m.topics))
+    if m.media_count:
+        parts.append(f":paperclip: {m.media_count} attachment{'s' if m.media_count != 1 else ''} (see Twilio)")
+    return parts
+
+
+def _keyword_line(m: LeadMessage) -> str | None:
+    if m.keyword == OPT_OUT:
+        return ":no_entry: *Opted out* (replied STOP): Leadline will not text them."
+    if m.keyword == OPT_IN:
+        return ":white_check_mark: *Opted back in*: texts can be sent again."
+    if m.keyword == HELP:
+        return ":sos: Asked for HELP."
+    return None
+
+
+def render_lead_message(m: LeadMessage, *, parent: bool, tz: ZoneInfo) -> tuple[str, list[dict[str, Any]]]:
+    """(notification text, blocks) of one inbound message, as the thread parent or as a thread reply."""
+    details = " · ".join(_details(m))
+    blocks: list[dict[str, Any]] = []
+    if parent:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": f"*{m.who}* · {details}"}})
+    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": quote(m.body) if m.body.strip()
+                                                else "_(no text)_"}})
+    context = [] if parent else [details]
+    if (line := _keyword_line(m)) is not None:
+        context.append(line)
+    if parent:
+        local = m.sent_at.astimezone(tz)
+        context.append(f"New conversation at {local:%H:%M} {local:%a %b} {local.day}. Reply in this thread "
+                       "to text the lead; start with `;;` for an internal note.")
+    blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": "  ·  ".join(context)}]})
+    preview = m.body.strip()[:150] or "(no text)"
+    return f"{m.who} ({CHANNEL_NAMES.get(m.channel, m.channel)}): {preview}", blocks
+
+
+class LeadThreads:
+    """Runs `slack_lead_post` jobs."""
+
+    def __init__(self, deps: SlackDeps, poster: Poster) -> None:
+        self.deps = deps
+        self.poster = poster
+
+    def kind(self) -> JobKind:
+        return JobKind(run=self.run, recover=self.run, max_attempts=12)
+
+    async def run(self, job: Job) -> Outcome:
+        async with self.deps.db.read() as session:
+            row = (await session.execute(
+                select(Message, Contact).join(Contact, Contact.id == Message.contact_id)
+                .where(Message.id == job.payload["message_id"])
+            )).first()
+            if row is None:
+                return Outcome(DONE, "message no longer exists")
+            message, contact = row
+            conversation = (await session.get(Conversation, message.conversation_id)
+                            if message.conversation_id is not None else None)
+        lead = LeadMessage(who_of(contact), message.channel, message.body, message.sentiment_label,
+                           tuple(t for t in message.topics.split(",") if t), message.media_count, message.keyword,
+                           message.sent_at)
+        if conversation is not None and conversation.slack_thread_ts and conversation.slack_channel:
+            text, blocks = render_lead_message(lead, parent=False, tz=self.deps.settings.tz)
+            _, outcome = await self.poster.send(conversation.slack_channel, text, conversation.slack_thread_ts,
+                                                blocks)
+            return outcome
+        if not self.deps.leads_channel:
+            return Outcome(FAILED, "SLACK_LEADS_CHANNEL is not set")
+        text, blocks = render_lead_message(lead, parent=True, tz=self.deps.settings.tz)
+        response, outcome = await self.poster.send(self.deps.leads_channel, text, None, blocks)
+        if response is None or conversation is None:
+            return outcome
+        async with self.deps.db.transaction() as session:
+            await session.execute(
+                update(Conversation)
+                .where(Conversation.id == conversation.id, Conversation.slack_thread_ts.is_(None))
+                .values(slack_channel=str(response["channel"]), slack_thread_ts=str(response["ts"]))
+            )
+        return outcome

@@ -1,0 +1,166 @@
+"""KPI questions in Slack (`/kpi`, mentions, DMs) answered with the same figures as `leadline kpi --json`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient
+
+from analytics.db import Database
+from analytics.ingest import IncomingMessage, record_message
+from analytics.models import Rep
+from analytics.periods import local_date, local_midnight
+from bot import kpi_cli, state
+from bot.slack.text import human_duration
+from tests.bot import test_slack_threads as base
+from tests.bot.conftest import MakeClient
+from tests.bot.test_slack_threads import REP, SECRET, part, post_event, settle, slack_settings, texts
+from tests.fakes import FakeSlack, FakeTwilio, slack_signed_headers, slash_command_body
+
+slack, tw = base.slack, base.tw  # fixtures
+NY = "America/New_York"
+
+
+class ResponseUrls:
+    """Stands in for Slack's response_url endpoint: records what the app answers there."""
+
+    def __init__(self) -> None:
+        self.posts: list[dict[str, Any]] = []
+        self.app = web.Application()
+        self.app.router.add_post("/commands/{rest:.*}", self._post)
+        self.runner = web.AppRunner(self.app, access_log=None)
+        self.url = ""
+
+    async def _post(self, request: web.Request) -> web.Response:
+        self.posts.append(await request.json())
+        return web.Response(text="ok")
+
+    async def start(self) -> None:
+        await self.runner.setup()
+        site = web.TCPSite(self.runner, "127.0.0.1", 0)
+        await site.start()
+        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/commands/T1/1/x"
+
+
+@pytest.fixture
+async def hooks() -> AsyncIterator[ResponseUrls]:
+    sink = ResponseUrls()
+    await sink.start()
+    yield sink
+    await sink.runner.cleanup()
+
+
+@pytest.fixture
+async def client(database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio) -> TestClient:
+    return await make_client(slack_settings(database_url, slack, tw, timezone=NY), start_workers=False)
+
+
+async def seed(client: TestClient, db: Database) -> None:
+    """Yesterday (New York): three leads answered after 2, 5 and 30 minutes, by two reps."""
+    config = client.server.app[state.SERVICES].ingest
+    tz = client.server.app[state.SETTINGS].tz
+    start = local_midnight(local_date(datetime.now(UTC), tz) - timedelta(days=1), tz) + timedelta(hours=10)
+    async with db.transaction() as session:
+        session.add_all([Rep(name="Ana"), Rep(name="Ben")])
+    plan = [("+15550000001", 0, 2, 1), ("+15550000002", 60, 5, 2), ("whatsapp:+15550000003", 120, 30, 1)]
+    for n, (address, at, after, rep) in enumerate(plan):
+        channel = "whatsapp" if address.startswith("whatsapp") else "sms"
+        for sid, minutes, direction, body, rep_id in ((f"in{n}", at, "inbound", "How much is it?", None),
+                                                      (f"out{n}", at + after, "outbound", "It's $49", rep)):
+            async with db.transaction() as session:
+                await record_message(session, IncomingMessage(
+                    sid=sid, address=address, direction=direction, channel=channel, body=body,
+                    sent_at=start + timedelta(minutes=minutes), rep_id=rep_id), config)
+
+
+async def cli_json(client: TestClient, capsys: pytest.CaptureFixture[str], start: datetime, end: datetime,
+                   *by: str) -> dict[str, Any]:
+    """What `leadline kpi --json --from START --to END` prints for the app's settings."""
+    parser = argparse.ArgumentParser(prog="leadline")
+    kpi_cli.register(parser.add_subparsers(dest="command", required=True))
+    argv = ["kpi", "--json", "--from", start.isoformat(), "--to", end.isoformat(), *(["--by", ",".join(by)] if by
+                                                                                      else [])]
+    args = parser.parse_args(argv)
+    capsys.readouterr()
+    code = await asyncio.to_thread(args.func, args, client.server.app[state.SETTINGS])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    return json.loads(out)
+
+
+async def slash(client: TestClient, text: str, response_url: str, user: str = REP) -> int:
+    body = slash_command_body("/kpi", text, user_id=user, channel_id="CSALES", response_url=response_url)
+    resp = await client.post("/slack/events", data=body, headers=slack_signed_headers(SECRET, body))
+    return resp.status
+
+
+async def test_kpi_answers_match_the_cli_by_command_mention_and_dm(
+        client: TestClient, slack: FakeSlack, hooks: ResponseUrls, db: Database,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    await seed(client, db)
+    answer = await part(client).kpi.answer("what's our first response time yesterday?")
+    assert answer.question is not None
+    period = answer.question.period
+    expected = await cli_json(client, capsys, period.start, period.end)
+    assert expected["first_response"]["median_s"] == 300.0
+    figure = human_duration(expected["first_response"]["median_s"])  # "5m"
+
+    assert await slash(client, "what's our first response time yesterday?", hooks.url) == 200
+    await settle(client)
+    [posted] = hooks.posts
+    assert posted["response_type"] == "ephemeral" and f"*{figure}* median" in texts(posted)
+    assert human_duration(expected["first_response"]["mean_s"]) in texts(posted)
+
+    await post_event(client, {"type": "app_mention", "channel": "CSALES", "user": REP, "ts": "1763900700.000100",
+                              "text": "<@UBOT> first response time yesterday"})
+    await post_event(client, {"type": "message", "channel": "DREP", "channel_type": "im", "user": REP,
+                              "ts": "1763900800.000100", "text": "frist respnse time yesterday"})
+    await settle(client)
+    mention, dm = slack.posted("CSALES"), slack.posted("DREP")
+    assert len(mention) == 1 and mention[0]["thread_ts"] == "1763900700.000100"
+    assert len(dm) == 1 and "thread_ts" not in dm[0]
+    for message in (mention[0], dm[0]):
+        assert f"*{figure}* median" in texts(message)
+
+
+async def test_breakdowns_and_leaderboard_use_the_engine_figures(
+        client: TestClient, db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    await seed(client, db)
+    answer = await part(client).kpi.answer("who replied fastest yesterday")
+    assert answer.question is not None and answer.question.metric == "reps"
+    expected = await cli_json(client, capsys, answer.question.period.start, answer.question.period.end, "rep")
+    by_name = {row["rep"]["name"]: row for row in expected["by_rep"] if row["rep"]}
+    assert "Fastest: *Ben*" in texts({"blocks": answer.blocks})
+    assert human_duration(by_name["Ana"]["response"]["median_s"]) in texts({"blocks": answer.blocks})
+
+    answer = await part(client).kpi.answer("longest wait by hour yesterday")
+    expected = await cli_json(client, capsys, answer.question.period.start, answer.question.period.end,  # type: ignore[union-attr]
+                              "hour")
+    shown = texts({"blocks": answer.blocks})
+    assert human_duration(expected["longest_wait"]["seconds"]) in shown and "by hour" in shown
+    busiest = [row for row in expected["by_hour"] if row["waits"]]
+    assert all(human_duration(row["max_s"]) in shown for row in busiest)
+
+
+async def test_help_unparsed_and_not_allowed(database_url: str, make_client: MakeClient, slack: FakeSlack,
+                                             tw: FakeTwilio, hooks: ResponseUrls) -> None:
+    client = await make_client(slack_settings(database_url, slack, tw, slack_allowed_users=REP),
+                               start_workers=False)
+    assert await slash(client, "help", hooks.url) == 200
+    assert await slash(client, "what's the weather like", hooks.url) == 200
+    assert await slash(client, "unanswered", hooks.url, user="UOTHER") == 200
+    await post_event(client, {"type": "app_mention", "channel": "CSALES", "user": "UOTHER",
+                              "ts": "1763900900.000100", "text": "<@UBOT> unanswered"})
+    await settle(client)
+    full, short, refused = (texts(p) for p in hooks.posts)
+    assert "first response time" in full and "Breakdowns" in full
+    assert "Try:" in short and "help" in short and len(short) < 600
+    assert "limited" in refused
+    assert [e["user"] for e in slack.ephemeral] == ["UOTHER"] and slack.posted("CSALES") == []
