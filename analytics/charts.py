@@ -103,9 +103,10 @@ def daily_chart(points: Sequence[DayPoint], *, title: str = "Inbound texts and m
     twin.tick_params(axis="y", labelsize=TICK, colors=VERMILLION)
     twin.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="upper left", fontsize=TICK, frameon=True, framealpha=0.9)
+    # Above the plot, so the line never runs through it.
+    fig.legend(handles=handles, loc="outside upper right", ncols=2, fontsize=TICK, frameon=False)
     ax.set_ylim(bottom=0, top=max((p.inbound for p in points), default=1) * 1.25 or 1)
-    ax.set_title(title, fontsize=TITLE, loc="left")
+    fig.suptitle(title, fontsize=TITLE, x=0.01, ha="left")
     if not points or (not known and not any(p.inbound for p in points)):
         ax.text(0.5, 0.5, "No lead messages in this period", transform=ax.transAxes, ha="center",
                 va="center", fontsize=LABEL, color=GREY)
