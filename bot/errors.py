@@ -30,6 +30,10 @@ class Refused(BotError):
     status = 409
 
 
+class RequestTimeout(BotError):
+    status = 408
+
+
 class PayloadTooLarge(BotError):
     status = 413
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import parse_qs
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -104,7 +106,27 @@ async def events(request: web.Request) -> web.Response:
     part = slack_part(request.app)
     if part is None:
         return web.json_response({"error": "Slack is starting or stopping, retry later"}, status=503)
-    return await to_aiohttp_response(await part.bolt.async_dispatch(await to_bolt_request(request)))
+    # Bolt parses the body before it checks the signature, and fails on anything but the shapes Slack
+    # sends: turn those into a clean 400 here.
+    if not _well_formed(await request.read(), request.content_type):
+        return web.json_response({"error": "malformed request body"}, status=400)
+    try:
+        bolt_request = await to_bolt_request(request)
+    except (ValueError, TypeError, AttributeError, KeyError):
+        return web.json_response({"error": "malformed request body"}, status=400)
+    return await to_aiohttp_response(await part.bolt.async_dispatch(bolt_request))
+
+
+def _well_formed(raw: bytes, content_type: str) -> bool:
+    """A JSON object, or a form whose `payload` (interactivity) is a JSON object when present."""
+    try:
+        text = raw.decode("utf-8")
+        if content_type == "application/json" or text.lstrip().startswith("{"):
+            return isinstance(json.loads(text), dict)
+        payload = parse_qs(text).get("payload")
+        return payload is None or isinstance(json.loads(payload[0]), dict)
+    except ValueError:
+        return False
 
 
 def add_routes(app: web.Application) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 
@@ -12,7 +13,7 @@ from analytics.delivery import apply_status
 from analytics.ingest import record_opt_event
 from analytics.models import OPT_OUT
 from bot import state
-from bot.errors import BadRequest, Forbidden, PayloadTooLarge
+from bot.errors import BadRequest, Forbidden, PayloadTooLarge, RequestTimeout
 from bot.twilio.inbound import Received
 from bot.twilio.parse import parse_inbound, parse_status
 from bot.twilio.signature import public_url, signature_valid
@@ -20,6 +21,7 @@ from bot.twilio.signature import public_url, signature_valid
 log = logging.getLogger("leadline.twilio")
 
 MAX_BODY = 64 * 1024
+BODY_READ_TIMEOUT_S = 10.0
 TWIML = "application/xml"
 
 
@@ -27,7 +29,12 @@ async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
     """The form body, once its size, encoding and Twilio signature are checked."""
     if request.content_length is not None and request.content_length > MAX_BODY:
         raise PayloadTooLarge("request body over 64 KiB")
-    raw = await request.read()
+    try:
+        # A client that trickles its body must not hold a handler (and its memory) for long.
+        async with asyncio.timeout(BODY_READ_TIMEOUT_S):
+            raw = await request.read()
+    except TimeoutError as exc:
+        raise RequestTimeout("request body not received in time") from exc
     if len(raw) > MAX_BODY:
         raise PayloadTooLarge("request body over 64 KiB")
     if request.content_type != "application/x-www-form-urlencoded":
