@@ -93,7 +93,9 @@ def daily_chart(points: Sequence[DayPoint], *, title: str = "Inbound texts and m
     twin.plot(xs, ys, color=VERMILLION, linewidth=3, marker="o", markersize=7, label="median first response",
               zorder=3)
     low = max(min((m for m in known if m > 0), default=60.0) / 1.5, 1.0)
-    high = max(max(known, default=3600.0) * 1.5, low * 10)
+    top = max(max(known, default=3600.0), low * 10)
+    # The highest point at 80 % of the height (log scale), leaving the top row for the legend.
+    high = math.exp(math.log(low) + (math.log(top) - math.log(low)) / 0.8)
     twin.set_yscale("log")
     twin.set_ylim(low, high)
     twin.yaxis.set_major_locator(FixedLocator([t for t in _TIME_TICKS if low <= t <= high]))
@@ -103,10 +105,10 @@ def daily_chart(points: Sequence[DayPoint], *, title: str = "Inbound texts and m
     twin.tick_params(axis="y", labelsize=TICK, colors=VERMILLION)
     twin.spines[["top"]].set_visible(False)
     handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
-    # Above the plot, so the line never runs through it.
-    fig.legend(handles=handles, loc="outside upper right", ncols=2, fontsize=TICK, frameon=False)
-    ax.set_ylim(bottom=0, top=max((p.inbound for p in points), default=1) * 1.25 or 1)
-    fig.suptitle(title, fontsize=TITLE, x=0.01, ha="left")
+    # One row in headroom kept free above the bars and the line (see the axis limits).
+    ax.legend(handles=handles, loc="upper left", ncols=2, fontsize=TICK, frameon=False)
+    ax.set_ylim(bottom=0, top=max((p.inbound for p in points), default=1) * 1.3 or 1)
+    ax.set_title(title, fontsize=TITLE, loc="left")
     if not points or (not known and not any(p.inbound for p in points)):
         ax.text(0.5, 0.5, "No lead messages in this period", transform=ax.transAxes, ha="center",
                 va="center", fontsize=LABEL, color=GREY)

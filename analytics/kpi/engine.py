@@ -9,7 +9,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,16 +21,11 @@ from analytics.kpi.breakdowns import (
     WaitFigures,
     WaitRow,
     conversation_label,
-    group_by,
-    group_figures,
-    hour_of,
     sentiment_distribution,
-    slot_rows,
     split_topics,
     topic_message_counts,
-    wait_figures,
-    weekday_of,
 )
+from analytics.kpi.pools import Pool, WaitSummary, add_measured, summary_from_rows
 from analytics.kpi.report import (
     NO_LONGEST_WAIT,
     Backlog,
@@ -154,6 +149,93 @@ async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: 
     return headline, channels, replies
 
 
+def _rows_only(session: AsyncSession) -> bool:
+    """True where the database cannot aggregate waits into pools (only PostgreSQL does; see pools.py)."""
+    return ROWS_ONLY or session.bind.dialect.name != "postgresql"
+
+
+# Tests set this to check PostgreSQL's pools against the row-by-row path on the same data.
+ROWS_ONLY = False
+
+
+async def _wait_summary(session: AsyncSession, period: Period, clock: _Clock, tz: ZoneInfo,
+                        wanted: Sequence[str], sla_minutes: float, *, topics: bool) -> WaitSummary:
+    """The period's waits as pools: aggregated by PostgreSQL, or built here from every wait's row."""
+    if _rows_only(session):
+        waits = _wait_rows(await queries.waits_opened(session, period), clock)
+        return summary_from_rows(waits, sla_minutes, tz, wanted, topics=topics)
+    business, sla_business = clock.business_hours, clock.sla_business
+    limit = sla_minutes * 60.0
+    summary = WaitSummary(Pool(), [], None)
+    hours: list[tuple[int, Pool]] = []
+    weekdays: list[tuple[int, Pool]] = []
+    for kind, key, count, closed, first, met in await queries.wait_pools(
+            session, period, business=business, sla_business=sla_business, sla_seconds=limit,
+            breakdowns=wanted,
+            segments=offset_segments(period, tz) if {"hour", "weekday"} & set(wanted) else [(None, 0)]):
+        pool = Pool(count, closed, first, met, closed[-1] if closed else None)
+        if kind == "":
+            summary.overall = pool
+        elif kind == "rep":
+            summary.reps[key] = pool
+        elif kind == "channel":
+            summary.channels[key] = pool
+        elif kind == "hour":
+            hours.append((key, pool))
+        else:
+            weekdays.append((key, pool))
+    summary.hours = _slots(hours, 24) if "hour" in wanted else []
+    summary.weekdays = _slots(weekdays, 7) if "weekday" in wanted else []
+    if topics:
+        for topic, count, closed, first, met, longest_s in await queries.topic_pools(
+                session, period, business=business, sla_business=sla_business, sla_seconds=limit,
+                durations="topic" in wanted):
+            summary.topics[topic] = Pool(count, closed, first, met, longest_s)
+    best = await queries.longest_closed(session, period, business=business)
+    if best is not None:
+        contact_id, opened_at, seconds = best
+        summary.longest_closed = WaitRow(contact_id, queries.as_utc(opened_at), True, seconds, seconds, False,
+                                         None, "", ())
+    add_measured(summary, _wait_rows(await queries.waits_measured_now(session, period), clock), sla_minutes, tz)
+    return summary
+
+
+def _slots(found: list[tuple[int, Pool]], size: int) -> list[Pool]:
+    slots = [Pool() for _ in range(size)]
+    for index, pool in found:
+        slots[index] = pool
+    return slots
+
+
+def offset_segments(period: Period, tz: ZoneInfo) -> list[tuple[datetime | None, int]]:
+    """[(from, UTC offset in seconds)] of `tz` over the period, the first `from` None: zoneinfo's offsets,
+    so the database's local hours and weekdays are exactly Python's `astimezone` (at most one change an
+    hour, as in every real zone)."""
+    last = period.end - timedelta(microseconds=1)
+    segments: list[tuple[datetime | None, int]] = [(None, _offset(period.start, tz))]
+    at = period.start
+    while at < last:
+        nxt = min(at + timedelta(hours=1), last)
+        offset = _offset(nxt, tz)
+        if offset != segments[-1][1]:
+            # `at` has the old offset, `nxt` the new one: find the first instant of the new one.
+            lo, hi = at, nxt
+            while hi - lo > timedelta(microseconds=1):
+                mid = lo + (hi - lo) // 2
+                if _offset(mid, tz) == offset:
+                    hi = mid
+                else:
+                    lo = mid
+            segments.append((hi, offset))
+        at = nxt
+    return segments
+
+
+def _offset(at: datetime, tz: ZoneInfo) -> int:
+    offset = at.astimezone(tz).utcoffset()
+    return int(offset.total_seconds()) if offset is not None else 0
+
+
 @contextmanager
 def _no_cycle_collection() -> Iterator[None]:
     """Pause the cyclic garbage collector while a report builds its rows.
@@ -205,11 +287,13 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     clock = _Clock(now, calendar, business_hours)
     opted_out_now, open_count, oldest_at = await queries.current_state(session)
 
-    waits = _wait_rows(await queries.waits_opened(session, period), clock)
-    figures = wait_figures(waits, sla_minutes)
+    summary = await _wait_summary(session, period, clock, tz, wanted, sla_minutes, topics=True)
+    figures = summary.figures(sla_minutes)
     before = period.previous(tz)
-    prev_figures = wait_figures(_wait_rows(await queries.waits_opened(session, before), clock), sla_minutes) \
-        if with_previous else None
+    prev_figures = None
+    if with_previous:
+        prev_figures = (await _wait_summary(session, before, clock, tz, (), sla_minutes, topics=False)
+                        ).figures(sla_minutes)
     # One round trip for both longest waits' contacts.
     addresses = await queries.contact_addresses(
         session, {f.longest.contact_id for f in (figures, prev_figures) if f is not None and f.longest})
@@ -221,20 +305,19 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     labels = {cid: conversation_label(n, weighted, last)
               for cid, n, weighted, last in await queries.conversation_scores(session, period)}
     message_topics = topic_message_counts(await queries.topic_messages(session, period))
-    waits_by_topic = group_by(waits, lambda w: w.topics)
-    topic_names = sorted(set(message_topics) | {str(t) for t in waits_by_topic})
+    topic_names = sorted(set(message_topics) | {str(t) for t in summary.topics})
     topics = {}
     for name in topic_names:
-        group = waits_by_topic.get(name, [])
-        topics[name] = TopicSummary(message_topics.get(name, 0), max((w.seconds for w in group), default=None))
+        pool = summary.topics.get(name)
+        topics[name] = TopicSummary(message_topics.get(name, 0), pool.longest_s if pool else None)
 
-    channel_waits = group_by(waits, lambda w: (w.channel,)) if "channel" in wanted else {}
+    channel_pools = summary.channels if "channel" in wanted else {}
     by_channel = {
         name: ChannelRow(
             counts.get("inbound", 0), counts.get("outbound", 0),
-            group_figures(channel_waits.get(name, []), sla_minutes) if "channel" in wanted else None,
+            channel_pools.get(name, Pool()).figures() if "channel" in wanted else None,
         )
-        for name, counts in {**{str(k): {} for k in channel_waits}, **channel_counts}.items()
+        for name, counts in {**{str(k): {} for k in channel_pools}, **channel_counts}.items()
     }
 
     previous = None
@@ -251,24 +334,24 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         sentiment=sentiment_distribution(labels.values()),
         topics=topics,
         previous=previous,
-        by_rep=await _by_rep(session, replies, waits, sla_minutes) if "rep" in wanted else None,
-        by_hour=slot_rows(waits, tz, hour_of, 24) if "hour" in wanted else None,
-        by_weekday=slot_rows(waits, tz, weekday_of, 7) if "weekday" in wanted else None,
-        by_topic=await _by_topic(session, period, topic_names, message_topics, waits_by_topic, labels,
-                                 sla_minutes) if "topic" in wanted else None,
+        by_rep=await _by_rep(session, replies, summary) if "rep" in wanted else None,
+        by_hour=summary.slot_rows(summary.hours) if "hour" in wanted else None,
+        by_weekday=summary.slot_rows(summary.weekdays) if "weekday" in wanted else None,
+        by_topic=await _by_topic(session, period, topic_names, message_topics, summary, labels)
+        if "topic" in wanted else None,
     )
 
 
-async def _by_rep(session: AsyncSession, replies: dict[int | None, int], waits: list[WaitRow],
-                  sla_minutes: float) -> tuple[RepRow, ...]:
-    closed_by = group_by((w for w in waits if w.closed), lambda w: (w.rep_id,))
+async def _by_rep(session: AsyncSession, replies: dict[int | None, int], summary: WaitSummary
+                  ) -> tuple[RepRow, ...]:
+    closed_by = {rep_id: pool for rep_id, pool in summary.reps.items() if pool.closed}
     ids = {k for k in replies if k is not None} | {k for k in closed_by if k is not None}
     names = await queries.rep_names(session, ids)  # type: ignore[arg-type]
     rows = []
     for rep_id in [*ids, None]:
         if rep_id is None and None not in replies and None not in closed_by:
             continue
-        figures = group_figures(closed_by.get(rep_id, []), sla_minutes)
+        figures = closed_by.get(rep_id, Pool()).figures()
         ref = RepRef(rep_id, names.get(rep_id, f"rep {rep_id}")) if rep_id is not None else None
         rows.append(RepRow(ref, replies.get(rep_id, 0), figures.first_response, figures.response,
                            figures.sla_met_share))
@@ -278,7 +361,7 @@ async def _by_rep(session: AsyncSession, replies: dict[int | None, int], waits: 
 
 
 async def _by_topic(session: AsyncSession, period: Period, names: list[str], messages: dict[str, int],
-                    waits: dict, labels: dict[int, str], sla_minutes: float) -> tuple[TopicRow, ...]:
+                    summary: WaitSummary, labels: dict[int, str]) -> tuple[TopicRow, ...]:
     touched: dict[str, set[int]] = {}
     for conversation_id, joined in await queries.conversation_topics(session, period):
         for topic in split_topics(joined):
@@ -287,6 +370,5 @@ async def _by_topic(session: AsyncSession, period: Period, names: list[str], mes
     for name in names:
         # Conversations whose inbound messages in the period touched the topic, by their label.
         sentiment = sentiment_distribution(labels[c] for c in touched.get(name, ()) if c in labels)
-        rows.append(TopicRow(name, messages.get(name, 0), group_figures(waits.get(name, []), sla_minutes),
-                             sentiment))
+        rows.append(TopicRow(name, messages.get(name, 0), summary.topics.get(name, Pool()).figures(), sentiment))
     return tuple(rows)

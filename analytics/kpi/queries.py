@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Row, case, distinct, func, select, type_coerce
+from sqlalchemy import DateTime, Row, and_, case, distinct, func, or_, select, text, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.models import (
@@ -175,3 +175,117 @@ async def contact_addresses(session: AsyncSession, ids: Iterable[int]) -> dict[i
         return {}
     stmt = select(C.id, C.address).where(C.id.in_(wanted))
     return {contact_id: address for contact_id, address in (await session.execute(stmt)).all()}
+
+
+# --- PostgreSQL: waits aggregated into pools by the database ------------------------------------------
+
+# Breakdown -> the column of `wait_pools`'s subquery it groups on.
+GROUPING_COLUMNS = {"rep": "rep", "channel": "channel", "hour": "hr", "weekday": "wd"}
+
+
+def _durations(business: bool, sla_business: bool) -> tuple[str, str]:
+    """SQL of (shown seconds, SLA seconds) of a closed wait with stored durations."""
+    business_s = "coalesce(business_seconds, calendar_seconds)"
+    return (business_s if business else "calendar_seconds", business_s if sla_business else "calendar_seconds")
+
+
+def _local_wall(segments: Sequence[tuple[datetime | None, int]]) -> str:
+    """SQL of a wait's local wall time from UTC offsets computed in Python (zoneinfo, as Python's
+    `astimezone`): `segments` is [(from, offset seconds)], the first `from` None."""
+    if len(segments) == 1:
+        offset = f"{int(segments[0][1])}"
+    else:
+        whens = " ".join(f"WHEN opened_at >= :seg{i} THEN {int(off)}"
+                         for i, (_at, off) in reversed(list(enumerate(segments))) if i)
+        offset = f"CASE {whens} ELSE {int(segments[0][1])} END"
+    return f"((opened_at AT TIME ZONE 'UTC') + make_interval(secs => {offset}))"
+
+
+async def wait_pools(session: AsyncSession, period: Period, *, business: bool, sla_business: bool,
+                     sla_seconds: float, breakdowns: Sequence[str],
+                     segments: Sequence[tuple[datetime | None, int]]) -> list[tuple]:  # type: ignore[type-arg]
+    """Per grouping set (overall, and rep/channel/hour/weekday when asked) of the period's waits:
+    (breakdown or "" for overall, its key, waits, closed durations ascending, first-response durations
+    ascending, closed waits within the SLA). Durations only of closed waits with stored durations; `waits`
+    counts every not-cancelled wait."""
+    shown, sla = _durations(business, sla_business)
+    kinds = [b for b in GROUPING_COLUMNS if b in breakdowns]
+    columns = [GROUPING_COLUMNS[b] for b in kinds]
+    sets = ["()", *(f"({c})" for c in columns)]
+    # GROUPING(...) has a bit set for each of `columns` not grouped on (the first column is the high bit).
+    grouping = f"GROUPING({', '.join(columns)})" if columns else "0"
+    tags = {(1 << len(columns)) - 1 - (1 << (len(columns) - 1 - i)): kind for i, kind in enumerate(kinds)}
+    tags[(1 << len(columns)) - 1] = ""
+    local = _local_wall(segments) if any(b in ("hour", "weekday") for b in breakdowns) else None
+    hr = f"extract(hour FROM {local})::int" if local else "0"
+    wd = f"(extract(isodow FROM {local})::int - 1)" if local else "0"
+    sql = f"""
+        SELECT {grouping}, {", ".join(columns) or "0"}, count(*),
+               coalesce(array_agg(s ORDER BY s) FILTER (WHERE done), '{{}}'),
+               coalesce(array_agg(s ORDER BY s) FILTER (WHERE done AND f), '{{}}'),
+               count(*) FILTER (WHERE done AND q <= :sla)
+        FROM (SELECT state = :closed AND calendar_seconds IS NOT NULL AS done, first_in_conversation AS f,
+                     {shown} AS s, {sla} AS q, closed_by_rep_id AS rep, channel, {hr} AS hr, {wd} AS wd
+              FROM wait
+              WHERE opened_at >= :start AND opened_at < :end AND state IN (:open, :closed)) AS w
+        GROUP BY GROUPING SETS ({", ".join(sets)})
+    """  # noqa: S608 (only constants of this module and integers are formatted in; values are bound)
+    params: dict[str, object] = {"start": period.start, "end": period.end, "open": WAIT_OPEN, "closed": WAIT_CLOSED,
+                                 "sla": sla_seconds}
+    for i, (at, _off) in enumerate(segments):
+        if i:
+            params[f"seg{i}"] = at
+    out = []
+    for row in (await session.execute(text(sql), params)).all():
+        kind = tags[row[0]]
+        key = row[1 + kinds.index(kind)] if kind else None
+        out.append((kind, key, *row[1 + max(1, len(columns)):]))
+    return out
+
+
+async def topic_pools(session: AsyncSession, period: Period, *, business: bool, sla_business: bool,
+                      sla_seconds: float, durations: bool) -> Sequence[Row]:
+    """Per topic touched by the period's waits: (topic, waits, closed durations ascending, first-response
+    durations ascending, met, longest closed duration). Without `durations` the arrays are empty."""
+    shown, sla = _durations(business, sla_business)
+    arrays = (f"coalesce(array_agg({shown} ORDER BY {shown}) FILTER (WHERE done), '{{}}'), "
+              f"coalesce(array_agg({shown} ORDER BY {shown}) FILTER (WHERE done AND first_in_conversation), '{{}}')"
+              ) if durations else "'{}'::float8[], '{}'::float8[]"
+    sql = f"""
+        SELECT topic, count(*), {arrays}, count(*) FILTER (WHERE done AND {sla} <= :sla),
+               max({shown}) FILTER (WHERE done)
+        FROM (SELECT *, state = :closed AND calendar_seconds IS NOT NULL AS done FROM wait
+              WHERE opened_at >= :start AND opened_at < :end AND state IN (:open, :closed) AND topics <> '') AS w,
+             unnest(string_to_array(w.topics, ',')) AS t(topic)
+        WHERE topic <> ''
+        GROUP BY topic
+    """  # noqa: S608 (constants of this module only; values are bound)
+    params = {"start": period.start, "end": period.end, "open": WAIT_OPEN, "closed": WAIT_CLOSED,
+              "sla": sla_seconds}
+    return (await session.execute(text(sql), params)).all()
+
+
+async def longest_closed(session: AsyncSession, period: Period, *, business: bool) -> Row | None:
+    """(contact_id, opened_at, seconds) of the longest closed wait with stored durations that opened in the
+    period; ties to the earliest opened, then the lowest contact id (as breakdowns.longest)."""
+    shown, _ = _durations(business, False)
+    sql = f"""
+        SELECT contact_id, opened_at, {shown} AS s FROM wait
+        WHERE opened_at >= :start AND opened_at < :end AND state = :closed AND calendar_seconds IS NOT NULL
+        ORDER BY s DESC, opened_at, contact_id LIMIT 1
+    """  # noqa: S608 (constants of this module only; values are bound)
+    params = {"start": period.start, "end": period.end, "closed": WAIT_CLOSED}
+    return (await session.execute(text(sql), params)).first()
+
+
+async def waits_measured_now(session: AsyncSession, period: Period) -> Sequence[Row]:
+    """The period's waits measured as of now: open ones, and closed ones without a stored duration
+    (same columns as `waits_opened`)."""
+    stmt = select(
+        W.contact_id, raw_time(W.opened_at), W.state, W.calendar_seconds, W.business_seconds,
+        W.first_in_conversation, W.closed_by_rep_id, W.channel, W.topics,
+    ).where(
+        W.opened_at >= period.start, W.opened_at < period.end,
+        or_(W.state == WAIT_OPEN, and_(W.state == WAIT_CLOSED, W.calendar_seconds.is_(None))),
+    )
+    return (await session.execute(stmt)).all()

@@ -15,6 +15,7 @@ Definitions (docs/metrics.md repeats them):
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -67,7 +68,14 @@ def percentile(sorted_values: Sequence[float], q: float) -> float | None:
 
 def summarize(values: Iterable[float]) -> Stats:
     """count / mean / median / p90 / max of durations in seconds."""
-    ordered = sorted(float(v) for v in values)
+    return summarize_sorted(sorted(float(v) for v in values))
+
+
+def summarize_sorted(ordered: Sequence[float]) -> Stats:
+    """`summarize` of floats already in ascending order (the database sorts them for big reports).
+
+    The mean is `math.fsum` (exactly rounded, so independent of the order the values arrive in).
+    """
     if not ordered:
         return EMPTY_STATS
     return Stats(
@@ -75,7 +83,7 @@ def summarize(values: Iterable[float]) -> Stats:
         mean_s=math.fsum(ordered) / len(ordered),
         median_s=percentile(ordered, 0.5),
         p90_s=percentile(ordered, 0.9),
-        max_s=ordered[-1],
+        max_s=float(ordered[-1]),
     )
 
 
@@ -93,6 +101,19 @@ def bucket_counts(closed: Iterable[float], open_count: int) -> dict[str, int]:
     counts = dict.fromkeys(BUCKET_KEYS, 0)
     for seconds in closed:
         counts[bucket_of(seconds)] += 1
+    counts[OPEN_BUCKET] = open_count
+    return counts
+
+
+def bucket_counts_sorted(closed: Sequence[float], open_count: int) -> dict[str, int]:
+    """`bucket_counts` of durations already in ascending order, by bisection (same half-open bounds)."""
+    counts = dict.fromkeys(BUCKET_KEYS, 0)
+    below = 0
+    for key, _lower, upper in BUCKETS:
+        # Everything under `upper` not counted yet (negatives land in the first bucket, as in `bucket_of`).
+        up_to = len(closed) if upper == math.inf else bisect_left(closed, upper)
+        counts[key] = up_to - below
+        below = up_to
     counts[OPEN_BUCKET] = open_count
     return counts
 

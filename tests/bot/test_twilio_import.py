@@ -31,7 +31,7 @@ LEAD_TEXTS = ["Hi, how much is it?", "Can I book a demo?", "hello??", "STOP", "S
               "not working again 😡", "HELP", "what's the price for 10 seats"]
 
 
-def make_history(n_contacts: int = 60, seed: int = 7) -> list[dict[str, Any]]:
+def make_history(n_contacts: int = 100, seed: int = 7) -> list[dict[str, Any]]:
     rng = random.Random(seed)
     history: list[dict[str, Any]] = []
     for c in range(n_contacts):
