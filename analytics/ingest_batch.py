@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -124,25 +124,31 @@ async def record_messages(session: AsyncSession, msgs: Sequence[IncomingMessage]
     for contact_id in replay_contacts:
         await rebuild_contact(session, contact_id, config)
 
-    # Everything below only reads back what was just written, for the callers' answers.
+    # The answers for the callers. Only rebuilt contacts need reading back; the rest is known from the plan.
     new_ids = {msgs[i].sid: refs[i].id for i in refs}
+    rebuilt_ids = [refs[i].id for i in refs if steps.get(i) is None]
     after = {row.id: row for row in (await session.execute(
-        select(Message.id, Message.conversation_id, Message.keyword).where(Message.id.in_(list(new_ids.values())))
-    )).all()} if new_ids else {}
-    opted = dict((await session.execute(
-        select(Contact.id, Contact.opted_out).where(Contact.id.in_([c.id for c in contacts.values()]))
-    )).all())
+        select(Message.id, Message.conversation_id, Message.keyword).where(Message.id.in_(rebuilt_ids))
+    )).all()} if rebuilt_ids else {}
+    opted = {c.id: c.opted_out for c in contacts.values()}
+    opted |= {cid: values["opted_out"] for cid, values, _, _ in plan.contact_updates}
+    if replay_contacts:
+        opted |= dict((await session.execute(
+            select(Contact.id, Contact.opted_out).where(Contact.id.in_(list(replay_contacts)))
+        )).all())
     for i, msg in enumerate(msgs):
         contact_id = contacts[msg.address].id or 0
         if i in refs:
-            row = after[refs[i].id]
             result = steps.get(i)
-            results[i] = IngestResult(
-                False, refs[i].id or 0, contact_id, row.conversation_id,
-                bool(result and result.new_conversation), row.keyword, result.wait_action if result else None,
-                result.state.opted_out if result else bool(opted.get(contact_id)),
-                rebuilt=contact_id in replay_contacts,
-            )
+            if result is None:
+                row = after[refs[i].id]
+                results[i] = IngestResult(False, refs[i].id or 0, contact_id, row.conversation_id, False,
+                                          row.keyword, None, bool(opted.get(contact_id)), rebuilt=True)
+            else:
+                results[i] = IngestResult(
+                    False, refs[i].id or 0, contact_id, refs[i].values["conversation_id"], result.new_conversation,
+                    result.keyword, result.wait_action, result.state.opted_out,
+                )
         else:
             prior = known.get(msg.sid)
             message_id = prior.id if prior else new_ids.get(msg.sid) or 0
@@ -256,11 +262,18 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
     for wait_id, changes in plan.wait_updates.items():
         await session.execute(update(Wait).where(Wait.id == wait_id).values(**changes))
     if plan.conversation_updates:
-        await session.execute(update(Conversation), [
-            {"id": cid, "last_message_at": at} for cid, at in plan.conversation_updates.items()])
+        table = Conversation.__table__
+        await session.execute(
+            update(table).where(table.c.id == bindparam("cid")).values(last_message_at=bindparam("at")),
+            [{"cid": cid, "at": at} for cid, at in plan.conversation_updates.items()])
     if plan.opt_events:
         await session.execute(insert(OptEvent), [v | {"message_id": ref.id} for v, ref in plan.opt_events])
     if plan.contact_updates:
-        await session.execute(update(Contact), [
-            {"id": cid, **values, "open_wait_id": _id(wait), "current_conversation_id": _id(conversation)}
-            for cid, values, wait, conversation in plan.contact_updates])
+        table = Contact.__table__
+        columns = ("opted_out", "opted_out_at", "last_message_at", "first_message_at", "open_wait_id",
+                   "current_conversation_id")
+        await session.execute(
+            update(table).where(table.c.id == bindparam("cid")).values({c: bindparam(f"v_{c}") for c in columns}),
+            [{"cid": cid, **{f"v_{k}": v for k, v in values.items()}, "v_open_wait_id": _id(wait),
+              "v_current_conversation_id": _id(conversation)}
+             for cid, values, wait, conversation in plan.contact_updates])
