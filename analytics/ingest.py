@@ -9,6 +9,7 @@ a message older than the contact's newest makes the contact replay its whole his
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,8 +32,8 @@ __all__ = [
 ]
 
 
-async def lock_contact(session: AsyncSession, address: str, channel: str, at: datetime) -> Contact:
-    """Get or create one contact and lock its row."""
+async def lock_contact(session: AsyncSession, address: str, channel: str, at: datetime) -> Any:
+    """Get or create one contact and lock its row (a plain row with the contact's columns)."""
     return (await lock_contacts(session, {address: (channel, at)}))[address]
 
 

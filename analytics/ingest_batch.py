@@ -54,18 +54,19 @@ def _id(ref: _Ref | int | None) -> int | None:
     return ref.id if isinstance(ref, _Ref) else ref
 
 
-async def lock_contacts(session: AsyncSession, first_seen: dict[str, tuple[str, datetime]]) -> dict[str, Contact]:
+async def lock_contacts(session: AsyncSession, first_seen: dict[str, tuple[str, datetime]]) -> dict[str, Any]:
     """Create missing contacts and lock all of them, in id order so concurrent batches cannot deadlock."""
     insert_ = _insert_ignore(session)
     await session.execute(
         insert_(Contact).on_conflict_do_nothing(index_elements=["address"]),
         [{"address": a, "channel": ch, "created_at": at, "opted_out": False} for a, (ch, at) in first_seen.items()],
     )
+    table = Contact.__table__
+    # Plain rows, not ORM objects: the batch path reads a few fields and writes back with Core.
     rows = (await session.execute(
-        select(Contact).where(Contact.address.in_(list(first_seen))).order_by(Contact.id)
-        .with_for_update().execution_options(populate_existing=True)
-    )).scalars()
-    return {c.address: c for c in rows}
+        select(table).where(table.c.address.in_(list(first_seen))).order_by(table.c.id).with_for_update()
+    )).all()
+    return {row.address: row for row in rows}
 
 
 async def record_messages(session: AsyncSession, msgs: Sequence[IncomingMessage],
