@@ -11,7 +11,6 @@ Exit status: 0 ok, 2 bad input, 1 anything else.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, date, datetime
@@ -22,14 +21,10 @@ from analytics import digests
 from analytics.db import Database
 from analytics.digests import KINDS, DigestKey, check_first_day, last_complete
 from analytics.errors import InvalidInput
+from bot.cli_support import fail, run_with_db
 from bot.digests.jobs import DIGEST_POST, DigestPoster, Prepared, prepare, queue_digest
 from bot.outbox import Outbox
 from bot.settings import Settings
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"leadline: {message}", file=sys.stderr)
-    return code
 
 
 def resolve_key(kind: str, when: str | None, now: datetime, settings: Settings) -> DigestKey:
@@ -97,29 +92,19 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
     try:
         key = resolve_key(args.kind, args.date, now, settings)
     except InvalidInput as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     preview = args.dry_run or args.json
     if not preview and not (settings.slack_configured and settings.slack_digest_channel):
-        return _fail("posting needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_DIGEST_CHANNEL; "
+        return fail("posting needs SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_DIGEST_CHANNEL; "
                      "use --dry-run to preview", 2)
 
-    async def main() -> None:
-        db = Database(settings.database_url, pool_size=2)
-        try:
-            if preview:
-                await _preview(db, settings, key, now, args)
-            else:
-                await _post(db, settings, key, now, args.force)
-        finally:
-            await db.dispose()
+    async def work(db: Database) -> None:
+        if preview:
+            await _preview(db, settings, key, now, args)
+        else:
+            await _post(db, settings, key, now, args.force)
 
-    try:
-        asyncio.run(main())
-    except InvalidInput as exc:
-        return _fail(str(exc), 2)
-    except Exception as exc:
-        return _fail(f"{type(exc).__name__}: {exc}", 1)
-    return 0
+    return run_with_db(work, settings)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

@@ -58,10 +58,12 @@ import time as _time
 from collections import deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+
+from tests.fakes.server import LocalServer
 
 TS_BASE = 1763900000
 
@@ -116,8 +118,10 @@ class _PendingFile:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class FakeSlack:
+class FakeSlack(LocalServer):
     """Fake Slack Web API. ``async with FakeSlack() as slack:`` or ``await slack.start()``/``close()``."""
+
+    name = "FakeSlack"
 
     def __init__(
         self,
@@ -147,40 +151,13 @@ class FakeSlack:
         self._faults: dict[str, deque[_Fault]] = {}
         self._windows: dict[str, _Window] = {}
         self._ts_counter = 0
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        super().__init__()
         self.add_user(bot_user_id, "Leadline", "leadline", is_bot=True)
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
         self.app.router.add_route("*", "/api/{method}", self._api)
         self.app.router.add_post("/upload/v1/{file_id}", self._upload)
 
     # ------------------------------------------------------------------ lifecycle
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 on a free port."""
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
-
-    async def close(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeSlack is not started")
-        return self._port
-
     @property
     def root_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"

@@ -73,10 +73,12 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from email.utils import format_datetime
-from typing import Any, Self
+from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
+
+from tests.fakes.server import LocalServer
 
 API_VERSION = "2010-04-01"
 ERROR_DOCS = "https://www.twilio.com/docs/errors/{code}"
@@ -201,7 +203,7 @@ def _parse_date_param(value: str) -> tuple[datetime, bool]:
     return parsed.astimezone(UTC), False
 
 
-class FakeTwilio:
+class FakeTwilio(LocalServer):
     """Fake Twilio REST API: ``async with FakeTwilio(sid, token) as tw:`` or ``await tw.start()``/``close()``.
 
     Attributes tests read: ``sent`` (form dicts of successful creates, in order), ``created`` (their
@@ -209,6 +211,8 @@ class FakeTwilio:
     history),
     ``shuffle_pages``/``shuffle_seed``, ``date_sent_null_on_create``.
     """
+
+    name = "FakeTwilio"
 
     def __init__(
         self,
@@ -233,8 +237,7 @@ class FakeTwilio:
         self._script: deque[_Fault | _Delay] = deque()
         self._download_faults: deque[_Fault] = deque()
         self._closing = asyncio.Event()
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
+        super().__init__()
         self.app = self._build_app()
 
     # ------------------------------------------------------------------ lifecycle
@@ -251,31 +254,12 @@ class FakeTwilio:
     async def start(self) -> None:
         """Listen on 127.0.0.1 on a free port."""
         self._closing.clear()
-        self._runner = web.AppRunner(self.app, shutdown_timeout=1.0, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = self._runner.addresses[0][1]
+        await super().start()
 
     async def close(self) -> None:
         """Stop serving; wakes up any delayed handlers so close is quick."""
         self._closing.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("FakeTwilio is not started")
-        return self._port
+        await super().close()
 
     @property
     def base_url(self) -> str:
