@@ -4,7 +4,8 @@
 
 Generates `--messages` messages for `--messages/10` contacts and 25 reps over 90 days ending at NOW
 (bulk COPY of rows that respect the ingest invariants: every wait is consistent with its messages),
-then times (median of 5 warm runs): a 7-day report with every breakdown and the previous period, the
+then times (median of 5 warm runs): a 7-day report with every breakdown (`calls` included: no call is
+scored in this history, so it adds one empty query) and the previous period, the
 90-day report, and after adding older history up to `--grow-to` messages the same 7-day report again.
 It also times a straightforward pure-Python computation from the raw messages (replaying every
 contact's history to re-derive the waits; pandas is not a dependency) and prints the ratio.

@@ -7,7 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import UTC, datetime, timedelta
@@ -20,34 +19,11 @@ from analytics.kpi import BREAKDOWNS, compute_report
 from analytics.kpi.export import KINDS, export_csv
 from analytics.kpi.render import render_text
 from analytics.kpi.window import resolve_period
+from bot.cli_support import fail, run_with_db
 from bot.settings import Settings
 
 _WHEN_HELP = ("a date (midnight in TIMEZONE) or an ISO 8601 date-time, with an offset or else read in "
               "TIMEZONE")
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"leadline: {message}", file=sys.stderr)
-    return code
-
-
-def _run(coro_factory, settings: Settings) -> int:  # type: ignore[no-untyped-def]
-    """Run async work with one Database, mapping failures to exit codes."""
-
-    async def main() -> None:
-        db = Database(settings.database_url, pool_size=2)
-        try:
-            await coro_factory(db)
-        finally:
-            await db.dispose()
-
-    try:
-        asyncio.run(main())
-    except InvalidInput as exc:
-        return _fail(str(exc), 2)
-    except Exception as exc:
-        return _fail(f"{type(exc).__name__}: {exc}", 1)
-    return 0
 
 
 def cmd_kpi(args: argparse.Namespace, settings: Settings) -> int:
@@ -66,20 +42,20 @@ def cmd_kpi(args: argparse.Namespace, settings: Settings) -> int:
         else:
             sys.stdout.write(render_text(report))
 
-    return _run(work, settings)
+    return run_with_db(work, settings)
 
 
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     try:
         period = resolve_period(args.from_, args.to, now=datetime.now(UTC), tz=settings.tz)
     except InvalidInput as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     try:
         out = open(args.csv, "w", encoding="utf-8", newline="") if args.csv else sys.stdout
     except OSError as exc:
-        return _fail(f"cannot write {args.csv}: {exc.strerror}", 1)
+        return fail(f"cannot write {args.csv}: {exc.strerror}", 1)
     try:
-        return _run(lambda db: _write_export(db, args.what, period, settings, out), settings)
+        return run_with_db(lambda db: _write_export(db, args.what, period, settings, out), settings)
     finally:
         if args.csv:
             out.close()
@@ -98,14 +74,14 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from bot.migrations import upgrade
 
     if not 1 <= args.days <= 366 or not 1 <= args.leads <= 100_000:
-        return _fail(f"--days must be 1-366 and --leads 1-100000 (got {args.days} and {args.leads})", 2)
+        return fail(f"--days must be 1-366 and --leads 1-100000 (got {args.days} and {args.leads})", 2)
     try:
         upgrade(settings.database_url)
         topics = load_topics(settings.topics_file or None)
     except InvalidInput as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     except Exception as exc:
-        return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
+        return fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
     config = IngestConfig(timedelta(hours=settings.conversation_gap_hours), settings.calendar, topics)
 
     async def work(db: Database) -> None:
@@ -113,7 +89,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
                                       now=datetime.now(UTC), tz=settings.tz)
         print(summary)
 
-    return _run(work, settings)
+    return run_with_db(work, settings)
 
 
 def _add_window(parser: argparse.ArgumentParser) -> None:

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from analytics.kpi.report import Backlog, GroupFigures, SlotRow
 from analytics.kpi.stats import Stats, bucket_counts, sla_met, sla_met_share, summarize
-from analytics.sentiment import LABELS, label_for
+from analytics.sentiment import HAPPY_FROM, LABELS, UNHAPPY_BELOW, VERY_HAPPY_FROM, label_for
 
 
 class WaitRow(NamedTuple):
@@ -154,3 +154,27 @@ def topic_message_counts(grouped: Iterable[tuple[str, int]]) -> dict[str, int]:
 def split_topics(joined: str | None) -> tuple[str, ...]:
     """Stored comma-joined topics -> a tuple ('' -> ())."""
     return tuple(t for t in (joined or "").split(",") if t)
+
+
+def label_bounds() -> tuple[float, float, float]:
+    """Floats b such that, for every float x, `label_for(round(x, 4))` is very_happy iff x >= b[0], else
+    happy iff x >= b[1], else unhappy iff x < b[2] (else neutral), so SQL can apply `conversation_label`'s
+    last step (round to 4 places, then the thresholds) with plain comparisons. `round` is monotonic, so
+    each b is the smallest float that rounds to at least its threshold."""
+    return _LABEL_BOUNDS
+
+
+def _smallest_rounding_to(threshold: float) -> float:
+    lo, hi = threshold - 0.001, threshold  # round(lo, 4) < threshold <= round(hi, 4)
+    while True:
+        mid = (lo + hi) / 2
+        if mid in (lo, hi):
+            return hi
+        if round(mid, 4) >= threshold:
+            hi = mid
+        else:
+            lo = mid
+
+
+_LABEL_BOUNDS = (_smallest_rounding_to(VERY_HAPPY_FROM), _smallest_rounding_to(HAPPY_FROM),
+                 _smallest_rounding_to(UNHAPPY_BELOW))

@@ -15,12 +15,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.business_hours import BusinessCalendar
+from analytics.calls import call_score_summary
 from analytics.errors import InvalidInput
 from analytics.kpi import queries
 from analytics.kpi.breakdowns import (
     WaitFigures,
     WaitRow,
-    conversation_label,
+    empty_labels,
+    label_bounds,
+    longest,
     sentiment_distribution,
     split_topics,
     topic_message_counts,
@@ -46,8 +49,11 @@ from analytics.kpi.stats import share
 from analytics.masking import mask_address
 from analytics.models import INBOUND, OPT_IN, OPT_OUT, WAIT_CLOSED
 from analytics.periods import Period
+from analytics.sentiment import UNHAPPY_BELOW
 
-BREAKDOWNS = ("rep", "channel", "hour", "weekday", "topic")
+BREAKDOWNS = ("rep", "channel", "hour", "weekday", "topic", "calls")
+# `calls` is a section rather than a slicing of the waits: the call-score summary of the period
+# (analytics.calls.call_score_summary), as `calls` in the JSON.
 
 
 def parse_breakdowns(values: Iterable[str]) -> tuple[str, ...]:
@@ -111,16 +117,20 @@ def _wait_rows(rows: Sequence, clock: _Clock) -> list[WaitRow]:
 
 async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: str, figures: WaitFigures,
                     sla_minutes: float, opted_out_now: int, addresses: dict[int, str]
-                    ) -> tuple[Headline, dict[str, dict[str, int]], dict[int | None, int]]:
-    """The headline figures, plus message counts per channel (for by_channel) and replies per rep."""
+                    ) -> tuple[Headline, dict[str, dict[str, int]], dict[int | None, int], dict[str, int]]:
+    """The headline figures, plus message counts per channel (for by_channel), replies per rep and inbound
+    messages per topic."""
     channels: dict[str, dict[str, int]] = {}
     replies: dict[int | None, int] = {}
+    topic_groups: dict[str, int] = {}
     inbound = outbound = automated = 0
-    for channel, direction, is_automated, rep_id, count in await queries.message_counts(session, period):
+    for channel, direction, is_automated, rep_id, topics, count in await queries.message_counts(session, period):
         slot = channels.setdefault(channel, {"inbound": 0, "outbound": 0})
         if direction == INBOUND:
             inbound += count
             slot["inbound"] += count
+            if topics:
+                topic_groups[topics] = topic_groups.get(topics, 0) + count
         else:
             outbound += count
             slot["outbound"] += count
@@ -146,7 +156,7 @@ async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: 
         opt_outs=opt_outs,
         sla=Sla(sla_minutes, figures.sla_met_share, figures.breached_open),
     )
-    return headline, channels, replies
+    return headline, channels, replies, topic_message_counts(topic_groups.items())
 
 
 def _rows_only(session: AsyncSession) -> bool:
@@ -191,12 +201,14 @@ async def _wait_summary(session: AsyncSession, period: Period, clock: _Clock, tz
                 session, period, business=business, sla_business=sla_business, sla_seconds=limit,
                 durations="topic" in wanted):
             summary.topics[topic] = Pool(count, closed, first, met, longest_s)
-    best = await queries.longest_closed(session, period, business=business)
-    if best is not None:
-        contact_id, opened_at, seconds = best
-        summary.longest_closed = WaitRow(contact_id, queries.as_utc(opened_at), True, seconds, seconds, False,
-                                         None, "", ())
-    add_measured(summary, _wait_rows(await queries.waits_measured_now(session, period), clock), sla_minutes, tz)
+    longest_closed_s = summary.overall.closed[-1] if summary.overall.closed else None
+    rows = await queries.waits_measured_now(session, period, business=business, longest_closed_s=longest_closed_s)
+    measured, tied = [], []
+    for row in rows:
+        # (state, calendar_seconds): a closed wait with a stored duration is a longest-wait candidate.
+        (tied if row[2] == WAIT_CLOSED and row[3] is not None else measured).append(row)
+    summary.longest_closed = longest(_wait_rows(tied, clock))
+    add_measured(summary, _wait_rows(measured, clock), sla_minutes, tz)
     return summary
 
 
@@ -268,7 +280,8 @@ async def compute_report(
     """KPIs of the waits and messages in [period.start, period.end), durations as of `now`.
 
     `business_hours` switches every duration to business seconds; `breakdowns` adds by_rep, by_hour,
-    by_weekday, by_topic (and wait figures inside by_channel) for the names in BREAKDOWNS.
+    by_weekday, by_topic (and wait figures inside by_channel) for the names in BREAKDOWNS; `calls` adds
+    the period's call-score summary.
     """
     with _no_cycle_collection():
         return await _compute(session, period, now=now, tz=tz, calendar=calendar, sla_minutes=sla_minutes,
@@ -297,14 +310,12 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     # One round trip for both longest waits' contacts.
     addresses = await queries.contact_addresses(
         session, {f.longest.contact_id for f in (figures, prev_figures) if f is not None and f.longest})
-    headline, channel_counts, replies = await _headline(session, period, tz, hours, figures, sla_minutes,
-                                                        opted_out_now, addresses)
+    headline, channel_counts, replies, message_topics = await _headline(
+        session, period, tz, hours, figures, sla_minutes, opted_out_now, addresses)
 
     open_now = Backlog(open_count, clock.shown(*clock.elapsed(oldest_at))[0] if oldest_at else None)
 
-    labels = {cid: conversation_label(n, weighted, last)
-              for cid, n, weighted, last in await queries.conversation_scores(session, period)}
-    message_topics = topic_message_counts(await queries.topic_messages(session, period))
+    sentiment, topic_sentiment = await _sentiment(session, period, by_topic="topic" in wanted)
     topic_names = sorted(set(message_topics) | {str(t) for t in summary.topics})
     topics = {}
     for name in topic_names:
@@ -322,7 +333,7 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
 
     previous = None
     if prev_figures is not None:
-        previous, _, _ = await _headline(session, before, tz, hours, prev_figures, sla_minutes, opted_out_now,
+        previous, _, _, _ = await _headline(session, before, tz, hours, prev_figures, sla_minutes, opted_out_now,
                                          addresses)
 
     return KpiReport(
@@ -331,14 +342,14 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         open_now=open_now,
         by_channel=by_channel,
         first_response_buckets=figures.buckets,
-        sentiment=sentiment_distribution(labels.values()),
+        sentiment=sentiment,
         topics=topics,
         previous=previous,
         by_rep=await _by_rep(session, replies, summary) if "rep" in wanted else None,
         by_hour=summary.slot_rows(summary.hours) if "hour" in wanted else None,
         by_weekday=summary.slot_rows(summary.weekdays) if "weekday" in wanted else None,
-        by_topic=await _by_topic(session, period, topic_names, message_topics, summary, labels)
-        if "topic" in wanted else None,
+        by_topic=_by_topic(topic_names, message_topics, summary, topic_sentiment) if "topic" in wanted else None,
+        calls=await call_score_summary(session, period.start, period.end, tz=tz) if "calls" in wanted else None,
     )
 
 
@@ -360,15 +371,42 @@ async def _by_rep(session: AsyncSession, replies: dict[int | None, int], summary
     return tuple(rows)
 
 
-async def _by_topic(session: AsyncSession, period: Period, names: list[str], messages: dict[str, int],
-                    summary: WaitSummary, labels: dict[int, str]) -> tuple[TopicRow, ...]:
+async def _sentiment(session: AsyncSession, period: Period, *, by_topic: bool
+                     ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Conversations by label, and with `by_topic` by label per topic their inbound messages touched.
+
+    The database labels the conversations (queries.conversation_labels, the rule of
+    `breakdowns.conversation_label`), so only counts come back; SQLite, which cannot split the stored topic
+    lists, sends one (conversation, label) row each for the per-topic counts.
+    """
+    bounds = label_bounds()
+    overall = empty_labels()
+    per_topic: dict[str, dict[str, int]] = {}
+    if not by_topic:
+        for label, count in await queries.conversation_labels(session, period, bounds=bounds,
+                                                               unhappy_below=UNHAPPY_BELOW, per_conversation=False):
+            overall[label] += count
+        return overall, per_topic
+    if not _rows_only(session):
+        for topic, label, count in await queries.topic_labels(session, period, bounds=bounds,
+                                                              unhappy_below=UNHAPPY_BELOW):
+            counts = overall if topic is None else per_topic.setdefault(topic, empty_labels())
+            counts[label] += count
+        return overall, per_topic
+    labels = dict(await queries.conversation_labels(session, period, bounds=bounds, unhappy_below=UNHAPPY_BELOW,
+                                                    per_conversation=True))
+    overall = sentiment_distribution(labels.values())
     touched: dict[str, set[int]] = {}
     for conversation_id, joined in await queries.conversation_topics(session, period):
         for topic in split_topics(joined):
             touched.setdefault(topic, set()).add(conversation_id)
-    rows = []
-    for name in names:
-        # Conversations whose inbound messages in the period touched the topic, by their label.
-        sentiment = sentiment_distribution(labels[c] for c in touched.get(name, ()) if c in labels)
-        rows.append(TopicRow(name, messages.get(name, 0), summary.topics.get(name, Pool()).figures(), sentiment))
-    return tuple(rows)
+    for topic, conversations in touched.items():
+        per_topic[topic] = sentiment_distribution(labels[c] for c in conversations if c in labels)
+    return overall, per_topic
+
+
+def _by_topic(names: list[str], messages: dict[str, int], summary: WaitSummary,
+              topic_sentiment: dict[str, dict[str, int]]) -> tuple[TopicRow, ...]:
+    # Conversations whose inbound messages in the period touched the topic, by their label.
+    return tuple(TopicRow(name, messages.get(name, 0), summary.topics.get(name, Pool()).figures(),
+                          topic_sentiment.get(name, empty_labels())) for name in names)

@@ -59,11 +59,14 @@ async def waits_opened(session: AsyncSession, period: Period) -> Sequence[Row]:
 
 
 async def message_counts(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """(channel, direction, automated, rep_id, count) of the period's messages (a few rows per rep)."""
+    """(channel, direction, automated, rep_id, topics, count) of the period's messages, `topics` being the
+    comma-joined topics of inbound messages ('' for outbound ones): one pass for volumes, channels, replies
+    per rep and messages per topic (a few rows per rep and topic combination)."""
+    topics = case((M.direction == INBOUND, M.topics), else_="").label("topics")
     stmt = (
-        select(M.channel, M.direction, M.automated, M.rep_id, func.count())
+        select(M.channel, M.direction, M.automated, M.rep_id, topics, func.count())
         .where(M.sent_at >= period.start, M.sent_at < period.end)
-        .group_by(M.channel, M.direction, M.automated, M.rep_id)
+        .group_by(M.channel, M.direction, M.automated, M.rep_id, topics)
     )
     return (await session.execute(stmt)).all()
 
@@ -112,41 +115,6 @@ async def current_state(session: AsyncSession) -> tuple[int, int, datetime | Non
 def _parse_sqlite_datetime(text: str) -> datetime:
     parsed = datetime.fromisoformat(text)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-async def conversation_scores(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """Per conversation with scored inbound messages in the period: (conversation_id, n, weighted_sum, last).
-
-    Message i of n (oldest first, ties by sid) weighs i, as in `analytics.sentiment.conversation_sentiment`;
-    `last` is the newest message's score. Window functions keep this one row per conversation, so a
-    90-day report does not ship every message to Python.
-    """
-    ranked = (
-        select(
-            M.conversation_id.label("cid"),
-            M.sentiment_score.label("score"),
-            func.row_number().over(partition_by=M.conversation_id, order_by=(M.sent_at, M.sid)).label("i"),
-            func.count().over(partition_by=M.conversation_id).label("n"),
-        )
-        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND,
-               M.sentiment_score.is_not(None), M.conversation_id.is_not(None))
-        .subquery()
-    )
-    stmt = select(
-        ranked.c.cid, func.max(ranked.c.n), func.sum(ranked.c.i * ranked.c.score),
-        func.max(case((ranked.c.i == ranked.c.n, ranked.c.score))),
-    ).group_by(ranked.c.cid)
-    return (await session.execute(stmt)).all()
-
-
-async def topic_messages(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """(topics, count) of the period's inbound messages, grouped by their comma-joined topics."""
-    stmt = (
-        select(M.topics, func.count())
-        .where(M.sent_at >= period.start, M.sent_at < period.end, M.direction == INBOUND, M.topics != "")
-        .group_by(M.topics)
-    )
-    return (await session.execute(stmt)).all()
 
 
 async def conversation_topics(session: AsyncSession, period: Period) -> Sequence[Row]:
@@ -265,27 +233,74 @@ async def topic_pools(session: AsyncSession, period: Period, *, business: bool, 
     return (await session.execute(text(sql), params)).all()
 
 
-async def longest_closed(session: AsyncSession, period: Period, *, business: bool) -> Row | None:
-    """(contact_id, opened_at, seconds) of the longest closed wait with stored durations that opened in the
-    period; ties to the earliest opened, then the lowest contact id (as breakdowns.longest)."""
-    shown, _ = _durations(business, False)
-    sql = f"""
-        SELECT contact_id, opened_at, {shown} AS s FROM wait
-        WHERE opened_at >= :start AND opened_at < :end AND state = :closed AND calendar_seconds IS NOT NULL
-        ORDER BY s DESC, opened_at, contact_id LIMIT 1
-    """  # noqa: S608 (constants of this module only; values are bound)
-    params = {"start": period.start, "end": period.end, "closed": WAIT_CLOSED}
-    return (await session.execute(text(sql), params)).first()
-
-
-async def waits_measured_now(session: AsyncSession, period: Period) -> Sequence[Row]:
-    """The period's waits measured as of now: open ones, and closed ones without a stored duration
-    (same columns as `waits_opened`)."""
+async def waits_measured_now(session: AsyncSession, period: Period, *, business: bool,
+                             longest_closed_s: float | None) -> Sequence[Row]:
+    """The period's waits measured as of now (open ones, and closed ones without a stored duration), plus
+    the closed waits whose shown duration is `longest_closed_s` (the candidates for the longest wait), in
+    one pass; same columns as `waits_opened`."""
+    measured = or_(W.state == WAIT_OPEN, and_(W.state == WAIT_CLOSED, W.calendar_seconds.is_(None)))
+    if longest_closed_s is not None:
+        shown = func.coalesce(W.business_seconds, W.calendar_seconds) if business else W.calendar_seconds
+        measured = or_(measured, and_(W.state == WAIT_CLOSED, W.calendar_seconds.is_not(None),
+                                      shown == longest_closed_s))
     stmt = select(
         W.contact_id, raw_time(W.opened_at), W.state, W.calendar_seconds, W.business_seconds,
         W.first_in_conversation, W.closed_by_rep_id, W.channel, W.topics,
-    ).where(
-        W.opened_at >= period.start, W.opened_at < period.end,
-        or_(W.state == WAIT_OPEN, and_(W.state == WAIT_CLOSED, W.calendar_seconds.is_(None))),
-    )
+    ).where(W.opened_at >= period.start, W.opened_at < period.end, measured)
     return (await session.execute(stmt)).all()
+
+
+def _labelled_sql() -> str:
+    """SQL (a WITH list) of `labelled(cid, label)`: each conversation with scored inbound messages in the
+    period and its `breakdowns.conversation_label`, computed by the database with the same float operations
+    (weighted sum, the division by n(n+1)/2, the lower of mean and an unhappy last score, then the
+    thresholds of the score rounded to 4 places as `label_bounds` comparisons)."""
+    return """
+        ranked AS (
+            SELECT conversation_id AS cid, sentiment_score AS score,
+                   row_number() OVER (PARTITION BY conversation_id ORDER BY sent_at, sid) AS i,
+                   count(*) OVER (PARTITION BY conversation_id) AS n
+            FROM message
+            WHERE sent_at >= :start AND sent_at < :end AND direction = :inbound
+                  AND sentiment_score IS NOT NULL AND conversation_id IS NOT NULL),
+        sums AS (
+            SELECT cid, sum(i * score) / (CAST(max(n) * (max(n) + 1) AS DOUBLE PRECISION) / 2) AS mean,
+                   max(CASE WHEN i = n THEN score END) AS last
+            FROM ranked GROUP BY cid),
+        scored AS (
+            SELECT cid, CASE WHEN last < :unhappy_below AND last < mean THEN last ELSE mean END AS m FROM sums),
+        labelled AS (
+            SELECT cid, CASE WHEN m >= :vh THEN 'very_happy' WHEN m >= :h THEN 'happy'
+                             WHEN m < :u THEN 'unhappy' ELSE 'neutral' END AS label
+            FROM scored)
+    """
+
+
+async def conversation_labels(session: AsyncSession, period: Period, *, bounds: tuple[float, float, float],
+                              unhappy_below: float, per_conversation: bool) -> Sequence[Row]:
+    """(label, conversations) of the period, or with `per_conversation` (conversation_id, label) rows."""
+    tail = "SELECT cid, label FROM labelled" if per_conversation else \
+        "SELECT label, count(*) FROM labelled GROUP BY label"
+    params = {"start": period.start, "end": period.end, "inbound": INBOUND, "unhappy_below": unhappy_below,
+              "vh": bounds[0], "h": bounds[1], "u": bounds[2]}
+    return (await session.execute(text(f"WITH {_labelled_sql()} {tail}"), params)).all()
+
+
+async def topic_labels(session: AsyncSession, period: Period, *, bounds: tuple[float, float, float],
+                       unhappy_below: float) -> Sequence[Row]:
+    """PostgreSQL: (topic, label, conversations) for the conversations whose inbound messages in the period
+    touched the topic, and (NULL, label, conversations) for all of them."""
+    sql = f"""
+        WITH {_labelled_sql()},
+        touched AS (
+            SELECT DISTINCT conversation_id AS cid, topic
+            FROM message, unnest(string_to_array(message.topics, ',')) AS t(topic)
+            WHERE sent_at >= :start AND sent_at < :end AND direction = :inbound AND message.topics <> ''
+                  AND conversation_id IS NOT NULL AND topic <> '')
+        SELECT NULL, label, count(*) FROM labelled GROUP BY label
+        UNION ALL
+        SELECT topic, label, count(*) FROM touched JOIN labelled USING (cid) GROUP BY topic, label
+    """  # noqa: S608 (constants of this module only; values are bound)
+    params = {"start": period.start, "end": period.end, "inbound": INBOUND, "unhappy_below": unhappy_below,
+              "vh": bounds[0], "h": bounds[1], "u": bounds[2]}
+    return (await session.execute(text(sql), params)).all()

@@ -100,4 +100,15 @@ def render_text(report: KpiReport) -> str:
             lines.append(f"  {t.topic:<14} messages {t.messages:>6}   waits {t.figures.waits:>6}   median "
                          f"{duration(t.figures.response.median_s):>9}   longest {duration(t.figures.longest_wait_s)}"
                          f"   unhappy {t.sentiment.get('unhappy', 0)}")
+    if report.calls is not None:
+        c = report.calls
+        lines += ["", f"{'Call scores':<22} average {_score(c['average'])} over {c['count']} scored calls   "
+                      f"not scorable {c['not_scorable']}   failed {c['failed']}"]
+        lines.append("  criteria  " + "   ".join(f"{k} {_score(v)}" for k, v in c["criteria"].items()))
+        for r in c["per_rep"]:
+            lines.append(f"  {r['rep'] or '(no known rep)':<20} calls {r['count']:>5}   average {_score(r['average'])}")
     return "\n".join(lines) + "\n"
+
+
+def _score(value: float | None) -> str:
+    return "-" if value is None else f"{value:g}"

@@ -217,6 +217,8 @@ class KpiReport:
     by_hour: tuple[SlotRow, ...] | None = None
     by_weekday: tuple[SlotRow, ...] | None = None
     by_topic: tuple[TopicRow, ...] | None = None
+    # The call-score summary of the period (analytics.calls.call_score_summary), with the `calls` breakdown.
+    calls: dict[str, Any] | None = None
 
     # Shortcuts so callers read report.first_response rather than report.headline.first_response.
     @property
@@ -268,4 +270,6 @@ class KpiReport:
             out["by_weekday"] = [row.to_json("weekday") for row in self.by_weekday]
         if self.by_topic is not None:
             out["by_topic"] = [row.to_json() for row in self.by_topic]
+        if self.calls is not None:
+            out["calls"] = self.calls
         return out

@@ -113,8 +113,38 @@ def _headline(metric: str, report: KpiReport, prev: Headline | None) -> str:
         top = sorted(report.topics.items(), key=lambda kv: -kv[1].messages)[:3]
         return "Most asked: " + ", ".join(f"*{n}* ({t.messages})" for n, t in top) if top else "No topics matched."
     if metric == "calls":
-        return "Call scores are not part of the KPI report yet; ask me again once call scoring is on."
+        return _calls_headline(report.calls)
     return _summary(report, prev)
+
+
+def _score(value: float | None) -> str:
+    return "–" if value is None else f"{value:g}"
+
+
+def _calls_headline(calls: dict[str, Any] | None) -> str:
+    """The KPI report's `calls` section (the same figures as `leadline kpi --by calls --json`)."""
+    if calls is None:
+        return "Call scores are not in this report."
+    unscored = f" · {calls['not_scorable']} not scorable · {calls['failed']} failed" \
+        if calls["not_scorable"] or calls["failed"] else ""
+    if not calls["count"]:
+        return f"No scored calls in this period{unscored}."
+    criteria = " · ".join(f"{name.replace('_', ' ')} {_score(value)}" for name, value in calls["criteria"].items())
+    lines = [f"*{_score(calls['average'])}* average score over {calls['count']} scored calls{unscored}",
+             criteria]
+    for title, key in (("Best", "best"), ("Weakest", "weakest")):
+        if calls[key]:
+            lines.append(f"{title}: " + ", ".join(f"{_score(c['score'])} ({c['rep'] or 'unknown rep'})"
+                                                   for c in calls[key]))
+    return "\n".join(lines)
+
+
+def _calls_table(calls: dict[str, Any] | None) -> str | None:
+    if not calls or not calls["per_rep"]:
+        return None
+    return table(["rep", "calls", "average", "weeks"], [
+        [(row["rep"] or "(unknown)")[:24], str(row["count"]), _score(row["average"]),
+         " ".join(_score(week["average"]) for week in row["trend"])] for row in calls["per_rep"]])
 
 
 def _summary(report: KpiReport, prev: Headline | None) -> str:
@@ -152,6 +182,9 @@ def _slots(rows: Sequence[SlotRow], name: Callable[[int], str], metric: str) -> 
 
 
 def _breakdown(kind: str, metric: str, report: KpiReport) -> str | None:
+    if metric == "calls":
+        # Call scores break down by rep only (per_rep of the `calls` section).
+        return _calls_table(report.calls) if kind == "rep" else None
     head, value = _figure(metric)
     if kind == "rep" and report.by_rep is not None:
         rows = _fastest(report) + [r for r in report.by_rep if r not in _fastest(report)]
@@ -177,6 +210,8 @@ def _breakdown(kind: str, metric: str, report: KpiReport) -> str | None:
 
 
 def _default_table(metric: str, report: KpiReport) -> str | None:
+    if metric == "calls":
+        return _calls_table(report.calls)
     if metric == "channels":
         return _breakdown("channel", metric, report)
     if metric == "topics" and report.topics:

@@ -17,7 +17,7 @@ from bot.slack.events import Ask
 from bot.slack.question import HelpRequest, Question, Unparsed, parse_question
 
 # Breakdowns a metric needs for its own answer, beyond those asked for.
-_NEEDED = {"reps": ("rep",)}
+_NEEDED = {"reps": ("rep",), "calls": ("calls",)}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from analytics.calls import Recording, criterion_columns, insert_score
 from analytics.db import Database
 from analytics.ingest import IncomingMessage, record_message
 from analytics.models import Rep
@@ -164,3 +165,47 @@ async def test_help_unparsed_and_not_allowed(database_url: str, make_client: Mak
     assert "Try:" in short and "help" in short and len(short) < 600
     assert "limited" in refused
     assert [e["user"] for e in slack.ephemeral] == ["UOTHER"] and slack.posted("CSALES") == []
+
+
+async def seed_calls(client: TestClient, db: Database) -> None:
+    """Yesterday (New York): three scored calls by two reps and one recording that could not be scored."""
+    tz = client.server.app[state.SETTINGS].tz
+    start = local_midnight(local_date(datetime.now(UTC), tz) - timedelta(days=1), tz) + timedelta(hours=9)
+    async with db.transaction() as session:
+        reps = [Rep(name="Ana"), Rep(name="Ben")]
+        session.add_all(reps)
+        await session.flush()
+        for n, (rep, score, ce) in enumerate(((reps[0], 82, 90), (reps[0], 64, 70), (reps[1], 47, 40))):
+            at = start + timedelta(hours=n)
+            recording = Recording(recording_sid=f"RE{n:032x}", call_sid=f"CA{n:032x}", recording_url="https://x/R",
+                                  twilio_status="completed", channels=2, status="scored", created_at=at, rep_id=rep.id)
+            session.add(recording)
+            await session.flush()
+            await insert_score(session, {
+                "recording_id": recording.id, "rep_id": rep.id, "stage": "general", "score": score,
+                **criterion_columns([{"name": "Communication and Engagement", "score": ce}]), "duration_s": 90.0,
+                "result": json.dumps({"score": score}), "called_at": at})
+        session.add(Recording(recording_sid="RE" + "f" * 32, call_sid="CA" + "f" * 32, recording_url="https://x",
+                              twilio_status="completed", channels=1, status="not_scorable", created_at=start))
+
+
+async def test_call_scores_answer_is_the_kpi_calls_section(
+        client: TestClient, db: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    await seed_calls(client, db)
+    answer = await part(client).kpi.answer("call scores yesterday")
+    assert answer.question is not None and answer.question.metric == "calls"
+    period = answer.question.period
+    calls = (await cli_json(client, capsys, period.start, period.end, "calls"))["calls"]
+    assert calls["count"] == 3 and calls["average"] == 64.3 and calls["not_scorable"] == 1
+    shown = texts({"blocks": answer.blocks})
+    assert f"*{calls['average']:g}* average score over {calls['count']} scored calls" in shown
+    assert f"communication {calls['criteria']['communication']:g}" in shown
+    assert "not available" not in shown and "not part of" not in shown
+    for row in calls["per_rep"]:  # the default table: per rep, best average first
+        assert row["rep"] in shown and f"{row['average']:g}" in shown
+    assert [c["score"] for c in calls["best"]] == [82, 64, 47]
+    assert "Best: 82 (Ana), 64 (Ana), 47 (Ben)" in shown
+
+    answer = await part(client).kpi.answer("calls by rep yesterday")
+    by_rep = texts({"blocks": answer.blocks})
+    assert "by rep" in by_rep and all(f"{row['average']:g}" in by_rep for row in calls["per_rep"])
