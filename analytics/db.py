@@ -77,7 +77,9 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         echo=echo,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping round trip per checkout: a connection found dead raises (503 to the caller) and
+        # SQLAlchemy then invalidates the pool, so the next request gets fresh connections.
+        pool_pre_ping=False,
         pool_recycle=1800,
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 60},
