@@ -9,12 +9,11 @@ a message older than the contact's newest makes the contact replay its whole his
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.ingest_batch import lock_contacts, record_messages
+from analytics.ingest_batch import record_messages
 from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_values, validate
 from analytics.models import OPT_OUT, WAIT_CANCELLED, Contact, OptEvent, Wait
 from analytics.rebuild import rebuild_contact
@@ -23,18 +22,12 @@ __all__ = [
     "IncomingMessage",
     "IngestConfig",
     "IngestResult",
-    "lock_contact",
     "message_values",
     "record_message",
     "record_messages",
     "record_opt_event",
     "validate",
 ]
-
-
-async def lock_contact(session: AsyncSession, address: str, channel: str, at: datetime) -> Any:
-    """Get or create one contact and lock its row (a plain row with the contact's columns)."""
-    return (await lock_contacts(session, {address: (channel, at)}))[address]
 
 
 async def record_message(session: AsyncSession, msg: IncomingMessage, config: IngestConfig) -> IngestResult:

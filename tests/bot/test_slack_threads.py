@@ -14,15 +14,15 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from analytics.db import Database
 from analytics.models import Conversation, OutboxJob
 from bot import state
-from bot.outbox import Outbox
 from bot.settings import Settings
 from bot.slack.feature import SlackPart
 from tests.bot.conftest import MakeClient, make_settings
+from tests.bot.test_twilio_sending import make_due, outbox
 from tests.bot.test_twilio_webhooks import BASE, LEAD, OURS, TOKEN, inbound, post_signed
 from tests.fakes import FakeSlack, FakeTwilio, event_callback_body, slack_signed_headers
 
@@ -65,17 +65,6 @@ def part(client: TestClient) -> SlackPart:
     found = client.server.app[state.RUNTIME].parts.get("slack")
     assert found is not None
     return found
-
-
-def outbox(client: TestClient) -> Outbox:
-    box = client.server.app[state.RUNTIME].outbox
-    assert box is not None
-    return box
-
-
-async def make_due(db: Database) -> None:
-    async with db.transaction() as session:
-        await session.execute(update(OutboxJob).values(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1)))
 
 
 async def drain(client: TestClient, db: Database, rounds: int = 30) -> None:
