@@ -1,6 +1,7 @@
 """Speech activity per channel: Silero VAD probabilities, echo/bleed suppression, segmentation.
 
-Silero VAD (the ONNX model bundled with faster-whisper, run through onnxruntime) gives a speech
+Silero VAD (the ONNX export faster-whisper 1.2.1 ships, vendored in ``assets/`` so that scoring works
+without the ``audio`` extra, run through onnxruntime) gives a speech
 probability per 32 ms frame. A phone line leaks each party into the other's channel (echo, crosstalk);
 Silero happily calls that quiet copy speech, so a frame is dropped from a channel when that channel is
 much quieter than the other AND its energy envelope follows the other's (a real quiet talker does not
@@ -11,7 +12,6 @@ recording would: short pauses inside a sentence bridged, tiny blips dropped.
 from __future__ import annotations
 
 import functools
-import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,18 +53,18 @@ class VadParams:
 DEFAULT_VAD = VadParams()
 
 
+MODEL_FILE = Path(__file__).parent / "assets" / "silero_vad_v6.onnx"
+
+
 def silero_model_path() -> Path:
-    """The Silero VAD ONNX file shipped inside faster-whisper, found without importing it (slow)."""
-    spec = importlib.util.find_spec("faster_whisper")
-    if spec is None or not spec.submodule_search_locations:
-        raise MissingDependency(
-            "speech detection needs the Silero VAD model from faster-whisper: pip install 'leadline[audio]'"
-        )
-    assets = Path(next(iter(spec.submodule_search_locations))) / "assets"
-    found = sorted(assets.glob("silero_vad*.onnx"))
-    if not found:
-        raise MissingDependency(f"no Silero VAD model under {assets}; reinstall faster-whisper")
-    return found[-1]
+    """The Silero VAD v6 ONNX file (MIT, Silero Team) vendored from faster-whisper's assets.
+
+    The same file faster-whisper's own VAD filter uses, so activity and transcription gating agree; it is
+    vendored because speech detection must work without the transcription extra.
+    """
+    if not MODEL_FILE.is_file():
+        raise MissingDependency(f"the Silero VAD model {MODEL_FILE} is missing; reinstall leadline")
+    return MODEL_FILE
 
 
 @functools.lru_cache(maxsize=1)
@@ -72,7 +72,7 @@ def _session():  # type: ignore[no-untyped-def]
     try:
         import onnxruntime
     except ImportError as exc:
-        raise MissingDependency("speech detection needs onnxruntime: pip install 'leadline[audio]'") from exc
+        raise MissingDependency("speech detection needs onnxruntime; reinstall leadline") from exc
     opts = onnxruntime.SessionOptions()
     # One thread: the bot runs several calls in a process pool; threads would fight over cores.
     opts.inter_op_num_threads = 1

