@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analytics.business_hours import BusinessCalendar, parse_business_hours, parse_holidays
 from analytics.db import check_database_url
+from audio_scoring.stages import STAGES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
@@ -104,6 +105,9 @@ class Settings(BaseSettings):
                                     "to (recorded). Empty: the rep who last texted the caller.")
     recording_rep_channel: str = Field("left", description="Which channel of a dual-channel recording is "
                                        "the rep: `left` or `right`.")
+    recording_stage: str = Field("general", description="Sales stage recorded calls are scored as (weights "
+                                 "and criteria differ by stage, see docs/call-scoring.md): `general`, "
+                                 "`qualification`, `discovery`, `demo`, `proposal` or `negotiation`.")
     scoring_workers: int = Field(1, ge=1, le=8, description="Processes that score calls in parallel.")
 
     @field_validator("database_url")
@@ -140,6 +144,13 @@ class Settings(BaseSettings):
         if level not in LOG_LEVELS:
             raise ValueError(f"'{value}' is not a log level; expected one of {', '.join(LOG_LEVELS)}")
         return level
+
+    @field_validator("recording_stage")
+    @classmethod
+    def _check_stage(cls, value: str) -> str:
+        if value.lower() not in STAGES:
+            raise ValueError(f"'{value}' is not a stage; expected one of {', '.join(STAGES)}")
+        return value.lower()
 
     @field_validator("recording_rep_channel")
     @classmethod

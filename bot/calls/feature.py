@@ -31,7 +31,8 @@ PART = "calls"
 async def start(app: web.Application, runtime: Any) -> None:
     """Build the pool, the download session and the scoring outbox; run its loop unless tests drive it."""
     settings = app[state.SETTINGS]
-    part = CallsPart(pool=make_pool(settings.scoring_workers), http=aiohttp.ClientSession())
+    part = CallsPart(pool=make_pool(settings.scoring_workers), http=aiohttp.ClientSession(),
+                     stage=settings.recording_stage)
     scorer = RecordingScorer(app[state.DB], settings, part)
     # One job per worker process: a claimed job never waits behind another for a process.
     part.outbox = Outbox(app[state.DB], {SCORE_RECORDING: scorer.kind()}, batch=settings.scoring_workers)

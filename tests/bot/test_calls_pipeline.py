@@ -153,14 +153,18 @@ async def test_a_call_with_no_lead_thread_goes_to_the_calls_channel(client: Test
     assert "+1555***0001" in post["text"] and LEAD not in post["text"] and "unknown rep" in post["text"]
 
 
-async def test_without_slack_the_score_is_stored_and_nothing_is_posted(database_url: str, make_client: MakeClient,
-                                                                      tw: FakeTwilio, db: Database) -> None:
-    client = await make_client(settings_for(database_url, tw, None), start_workers=False)
+async def test_without_slack_the_score_is_stored_at_the_configured_stage(database_url: str, make_client: MakeClient,
+                                                                        tw: FakeTwilio, db: Database) -> None:
+    client = await make_client(settings_for(database_url, tw, None, recording_stage="Qualification"),
+                               start_workers=False)
     sid = new_sid("RE")
     tw.add_recording(sid, PLAIN_WAV)
     await post_signed(client, "/twilio/recordings", callback(sid, RecordingUrl=tw.recording_url(sid)))
     assert await run_scoring(client) == 1
-    assert len(await rows(db, CallScore)) == 1 and await slack_posts(db) == []
+    [score] = await rows(db, CallScore)
+    assert score.stage == "qualification" and await slack_posts(db) == []
+    sales_process = [c for c in json.loads(score.result)["criteria"] if c["name"] == "Sales Process"]
+    assert sales_process and not sales_process[0]["summary"].startswith("Not applicable")
 
 
 def mono_wav() -> bytes:
