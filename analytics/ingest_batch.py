@@ -175,6 +175,7 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
     state = ContactState(contact.opted_out, contact.last_message_at, contact.open_wait_id is not None, has_wait,
                          contact.current_conversation_id is not None)
     conversation: _Ref | int | None = contact.current_conversation_id
+    seq = contact.sentiment_seq or 0
     opted_out_at = contact.opted_out_at
     for i in ordered:
         msg, row = msgs[i], rows[i]
@@ -182,6 +183,7 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
         steps[i] = result
         row["keyword"] = result.keyword
         if result.new_conversation:
+            seq = 0
             conversation = _Ref({"contact_id": contact.id, "started_at": msg.sent_at,
                                  "last_message_at": msg.sent_at, "channel": msg.channel})
             plan.conversations.append(conversation)
@@ -189,6 +191,9 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
             conversation.values["last_message_at"] = msg.sent_at
         elif conversation is not None:
             plan.conversation_updates[conversation] = msg.sent_at
+        if row["sentiment_score"] is not None:
+            seq += 1
+            row["sentiment_seq"] = seq
         ref = refs[i] = _Ref(row)
         assert conversation is not None
         plan.messages.append((ref, conversation))
@@ -229,7 +234,7 @@ def _plan_contact(plan: _Plan, contact: Contact, wait: Any, has_wait: bool, orde
             opted_out_at = msg.sent_at if result.state.opted_out else None
         state = result.state
     values = {"opted_out": state.opted_out, "opted_out_at": opted_out_at, "last_message_at": state.last_message_at,
-              "first_message_at": contact.first_message_at or msgs[ordered[0]].sent_at}
+              "first_message_at": contact.first_message_at or msgs[ordered[0]].sent_at, "sentiment_seq": seq}
     plan.contact_updates.append((contact.id or 0, values, open_wait, conversation))
 
 
@@ -272,7 +277,7 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
     if plan.contact_updates:
         table = Contact.__table__
         columns = ("opted_out", "opted_out_at", "last_message_at", "first_message_at", "open_wait_id",
-                   "current_conversation_id")
+                   "current_conversation_id", "sentiment_seq")
         await session.execute(
             update(table).where(table.c.id == bindparam("cid")).values({c: bindparam(f"v_{c}") for c in columns}),
             [{"cid": cid, **{f"v_{k}": v for k, v in values.items()}, "v_open_wait_id": _id(wait),

@@ -54,6 +54,8 @@ class Contact(SQLModel, table=True):
     last_message_at: datetime | None = None
     open_wait_id: int | None = None
     current_conversation_id: int | None = None
+    # The last `message.sentiment_seq` given in the current conversation.
+    sentiment_seq: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class Rep(SQLModel, table=True):
@@ -86,7 +88,11 @@ class Message(SQLModel, table=True):
     """One text in either direction. `sid` is the provider's id (Twilio `SM...`/`MM...`)."""
 
     __table_args__ = (
-        Index("ix_message_sent_direction", "sent_at", "direction"),
+        # Reports read a period's messages from this index alone on PostgreSQL (index-only scans): it is in
+        # time order whatever order the rows were written in, and it carries every column a report reads.
+        Index("ix_message_sent_cover", "sent_at", "direction",
+              postgresql_include=["channel", "automated", "rep_id", "contact_id", "conversation_id",
+                                  "sentiment_score", "sentiment_seq", "topics"]),
         Index("ix_message_contact_sent", "contact_id", "sent_at"),
     )
 
@@ -108,6 +114,10 @@ class Message(SQLModel, table=True):
     keyword: str | None = Field(default=None, max_length=16)
     sentiment_score: float | None = None
     sentiment_label: str | None = Field(default=None, max_length=16)
+    # 1, 2, ... for the scored inbound messages of a conversation in time order (sent_at, sid), else NULL:
+    # a period's messages of a conversation are a run of consecutive numbers, so a report ranks them
+    # without sorting (queries._labelled_sql).
+    sentiment_seq: int | None = None
     # Comma-joined topic names ("pricing,scheduling"); empty when none matched.
     topics: str = Field(default="", max_length=500)
     created_at: datetime = Field(default_factory=utcnow)
@@ -117,7 +127,9 @@ class Wait(SQLModel, table=True):
     """The time a lead waited for a human answer: from an inbound message to the next rep reply."""
 
     __table_args__ = (
-        Index("ix_wait_opened_state", "opened_at", "state"),
+        Index("ix_wait_opened_cover", "opened_at", "state",
+              postgresql_include=["calendar_seconds", "business_seconds", "first_in_conversation",
+                                  "closed_by_rep_id", "channel", "topics", "contact_id"]),
         Index("ix_wait_contact_state", "contact_id", "state"),
         Index("ix_wait_state_opened", "state", "opened_at"),
     )

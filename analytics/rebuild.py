@@ -30,7 +30,7 @@ async def rebuild_contact(session: AsyncSession, contact_id: int, config: Ingest
         await session.execute(
             select(Message.id, Message.sid, Message.sent_at, Message.direction, Message.automated,
                    Message.body, Message.keyword, Message.topics, Message.rep_id, Message.channel,
-                   Message.conversation_id)
+                   Message.conversation_id, Message.sentiment_score, Message.sentiment_seq)
             .where(Message.contact_id == contact_id)
             # A text that never left (failed before Twilio accepted it) answered nobody.
             .where(~(Message.sid.startswith("local-") & (Message.status == "failed")))
@@ -75,13 +75,20 @@ async def rebuild_contact(session: AsyncSession, contact_id: int, config: Ingest
         conversation_ids.append(conversation.id or 0)
 
     updates = []
+    seq = 0
     for span in timeline.conversations:
-        for sid in span.message_keys:
+        seq = 0
+        for sid in span.message_keys:  # in time order (sent_at, sid)
             m = by_sid[sid]
             keyword = timeline.keywords.get(sid)
             conv_id = conversation_ids[span.index]
-            if m.conversation_id != conv_id or m.keyword != keyword:
-                updates.append({"id": m.id, "conversation_id": conv_id, "keyword": keyword})
+            position = None
+            if m.direction == INBOUND and m.sentiment_score is not None:
+                seq += 1
+                position = seq
+            if m.conversation_id != conv_id or m.keyword != keyword or m.sentiment_seq != position:
+                updates.append({"id": m.id, "conversation_id": conv_id, "keyword": keyword,
+                                "sentiment_seq": position})
     if updates:
         await session.execute(update(Message), updates)
 
@@ -123,6 +130,7 @@ async def rebuild_contact(session: AsyncSession, contact_id: int, config: Ingest
     assert contact is not None
     contact.open_wait_id = open_wait.id if open_wait is not None else None
     contact.current_conversation_id = conversation_ids[-1] if conversation_ids else None
+    contact.sentiment_seq = seq
     contact.last_message_at = timeline.final.last_message_at
     contact.first_message_at = min((m.sent_at for m in messages), default=None)
     if contact.opted_out != timeline.opted_out:

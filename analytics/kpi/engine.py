@@ -6,13 +6,17 @@ docs/metrics.md.
 
 from __future__ import annotations
 
+import asyncio
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from analytics.business_hours import BusinessCalendar
 from analytics.calls import call_score_summary
@@ -115,16 +119,16 @@ def _wait_rows(rows: Sequence, clock: _Clock) -> list[WaitRow]:
     return out
 
 
-async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: str, figures: WaitFigures,
-                    sla_minutes: float, opted_out_now: int, addresses: dict[int, str]
-                    ) -> tuple[Headline, dict[str, dict[str, int]], dict[int | None, int], dict[str, int]]:
+def _headline(period: Period, tz: ZoneInfo, hours: str, figures: WaitFigures, sla_minutes: float,
+              opted_out_now: int, addresses: dict[int, str], messages: _Messages
+              ) -> tuple[Headline, dict[str, dict[str, int]], dict[int | None, int], dict[str, int]]:
     """The headline figures, plus message counts per channel (for by_channel), replies per rep and inbound
     messages per topic."""
     channels: dict[str, dict[str, int]] = {}
     replies: dict[int | None, int] = {}
     topic_groups: dict[str, int] = {}
     inbound = outbound = automated = 0
-    for channel, direction, is_automated, rep_id, topics, count in await queries.message_counts(session, period):
+    for channel, direction, is_automated, rep_id, topics, count in messages.counts:
         slot = channels.setdefault(channel, {"inbound": 0, "outbound": 0})
         if direction == INBOUND:
             inbound += count
@@ -138,7 +142,7 @@ async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: 
                 automated += count
             else:
                 replies[rep_id] = replies.get(rep_id, 0) + count
-    counts = await queries.period_counts(session, period)
+    counts = messages.period
     volume = Volume(inbound, outbound, automated, counts["new_contacts"], counts["conversations"])
     opt_outs = OptOuts(counts[OPT_OUT], counts[OPT_IN], share(counts[OPT_OUT], counts["active"]), opted_out_now)
     best = figures.longest
@@ -157,6 +161,36 @@ async def _headline(session: AsyncSession, period: Period, tz: ZoneInfo, hours: 
         sla=Sla(sla_minutes, figures.sla_met_share, figures.breached_open),
     )
     return headline, channels, replies, topic_message_counts(topic_groups.items())
+
+
+@dataclass
+class _Messages:
+    """One period's message-side reads."""
+
+    counts: Sequence[Row]  # queries.message_counts
+    period: dict[str, int]  # queries.period_counts
+
+
+async def _read_messages(session: AsyncSession, period: Period) -> _Messages:
+    return _Messages(await queries.message_counts(session, period), await queries.period_counts(session, period))
+
+
+async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
+    """Run independent parts of a report: on PostgreSQL each on its own connection at once (a report's
+    queries are CPU-bound scans, so they use the server's cores side by side), elsewhere one after another
+    on `session`. The parts see the same committed data as one session would in READ COMMITTED: each
+    statement its own snapshot."""
+    bind = session.bind
+    if _rows_only(session) or not isinstance(bind, AsyncEngine):
+        await queries.tune_for_report(session)
+        return [await part(session) for part in parts]
+
+    async def run(part: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with AsyncSession(bind) as side:
+            await queries.tune_for_report(side)
+            return await part(side)
+
+    return list(await asyncio.gather(*(run(part) for part in parts)))
 
 
 def _rows_only(session: AsyncSession) -> bool:
@@ -298,24 +332,39 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     wanted = parse_breakdowns(breakdowns)
     hours = "business" if business_hours else "calendar"
     clock = _Clock(now, calendar, business_hours)
-    opted_out_now, open_count, oldest_at = await queries.current_state(session)
-
-    summary = await _wait_summary(session, period, clock, tz, wanted, sla_minutes, topics=True)
-    figures = summary.figures(sla_minutes)
     before = period.previous(tz)
-    prev_figures = None
-    if with_previous:
-        prev_figures = (await _wait_summary(session, before, clock, tz, (), sla_minutes, topics=False)
-                        ).figures(sla_minutes)
+    sentiment_by_topic = "topic" in wanted
+
+    async def current_waits(side: AsyncSession) -> tuple[tuple[int, int, datetime | None], WaitSummary]:
+        return (await queries.current_state(side),
+                await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True))
+
+    async def previous(side: AsyncSession) -> tuple[WaitSummary, _Messages] | None:
+        if not with_previous:
+            return None
+        return (await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False),
+                await _read_messages(side, before))
+
+    async def messages(side: AsyncSession) -> _Messages:
+        return await _read_messages(side, period)
+
+    async def moods(side: AsyncSession) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+        return await _sentiment(side, period, by_topic=sentiment_by_topic)
+
+    (state, summary), earlier, now_messages, sentiments = await _side_by_side(
+        session, current_waits, previous, messages, moods)
+    opted_out_now, open_count, oldest_at = state
+    figures = summary.figures(sla_minutes)
+    prev_figures = earlier[0].figures(sla_minutes) if earlier is not None else None
     # One round trip for both longest waits' contacts.
     addresses = await queries.contact_addresses(
         session, {f.longest.contact_id for f in (figures, prev_figures) if f is not None and f.longest})
-    headline, channel_counts, replies, message_topics = await _headline(
-        session, period, tz, hours, figures, sla_minutes, opted_out_now, addresses)
+    headline, channel_counts, replies, message_topics = _headline(
+        period, tz, hours, figures, sla_minutes, opted_out_now, addresses, now_messages)
 
     open_now = Backlog(open_count, clock.shown(*clock.elapsed(oldest_at))[0] if oldest_at else None)
 
-    sentiment, topic_sentiment = await _sentiment(session, period, by_topic="topic" in wanted)
+    sentiment, topic_sentiment = sentiments
     topic_names = sorted(set(message_topics) | {str(t) for t in summary.topics})
     topics = {}
     for name in topic_names:
@@ -331,10 +380,10 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         for name, counts in {**{str(k): {} for k in channel_pools}, **channel_counts}.items()
     }
 
-    previous = None
-    if prev_figures is not None:
-        previous, _, _, _ = await _headline(session, before, tz, hours, prev_figures, sla_minutes, opted_out_now,
-                                         addresses)
+    previous_headline = None
+    if earlier is not None and prev_figures is not None:
+        previous_headline, _, _, _ = _headline(before, tz, hours, prev_figures, sla_minutes, opted_out_now,
+                                               addresses, earlier[1])
 
     return KpiReport(
         headline=headline,
@@ -344,7 +393,7 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         first_response_buckets=figures.buckets,
         sentiment=sentiment,
         topics=topics,
-        previous=previous,
+        previous=previous_headline,
         by_rep=await _by_rep(session, replies, summary) if "rep" in wanted else None,
         by_hour=summary.slot_rows(summary.hours) if "hour" in wanted else None,
         by_weekday=summary.slot_rows(summary.weekdays) if "weekday" in wanted else None,

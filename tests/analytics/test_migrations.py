@@ -30,3 +30,45 @@ async def test_upgrade_is_idempotent(database_url: str) -> None:
 
     await asyncio.to_thread(upgrade, database_url)
     await asyncio.to_thread(upgrade, database_url)
+
+
+async def test_0002_numbers_the_scored_inbound_messages_of_existing_conversations(database_url: str) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    from bot.migrations import upgrade
+
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0001")
+    at = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO contact (id, address, channel, opted_out, created_at, "
+                                    "current_conversation_id) VALUES (1, '+15550100001', 'sms', false, :at, 2)"),
+                               {"at": at})
+            for cid in (1, 2):
+                await conn.execute(text("INSERT INTO conversation (id, contact_id, started_at, last_message_at, "
+                                        "channel) VALUES (:id, 1, :at, :at, 'sms')"), {"id": cid, "at": at})
+            # (id, conversation, minutes, direction, score): ids deliberately not in time order.
+            rows = [(1, 1, 5, "inbound", 0.5), (2, 1, 1, "inbound", -0.25), (3, 1, 3, "outbound", None),
+                    (4, 1, 4, "inbound", None), (5, 2, 30, "inbound", 0.1), (6, 2, 40, "inbound", 0.2)]
+            for mid, cid, minutes, direction, score in rows:
+                await conn.execute(text(
+                    "INSERT INTO message (id, sid, contact_id, conversation_id, direction, channel, body, "
+                    "media_count, sent_at, automated, sentiment_score, topics, created_at) VALUES (:id, :sid, 1, "
+                    ":cid, :direction, 'sms', 'hi', 0, :sent, false, :score, '', :at)"),
+                    {"id": mid, "sid": f"SM{mid:032d}", "cid": cid, "direction": direction,
+                     "sent": at + timedelta(minutes=minutes), "score": score, "at": at})
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(upgrade, database_url)
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            seqs = dict((await conn.execute(text("SELECT id, sentiment_seq FROM message"))).all())
+            contact_seq = (await conn.execute(text("SELECT sentiment_seq FROM contact"))).scalar_one()
+    finally:
+        await db.dispose()
+    assert seqs == {1: 2, 2: 1, 3: None, 4: None, 5: 1, 6: 2}
+    assert contact_seq == 2
