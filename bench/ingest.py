@@ -5,8 +5,8 @@
     .venv/bin/python bench/ingest.py --workers 2             # leadline serve --workers 2
 
 Everything runs on loopback (127.0.0.1): the servers are started here, the load comes from a separate
-process, every run is bounded in requests and time. After each rate, every acknowledged MessageSid is
-looked up in the database: it must be stored exactly once.
+process, every run is bounded in requests and time; one unreported second at 200/s warms each server up.
+After each rate, every acknowledged MessageSid is looked up in the database: it must be stored exactly once.
 """
 
 from __future__ import annotations
@@ -234,6 +234,10 @@ async def fresh_pg_database(name: str) -> str:
 def measure(label: str, url: str, rates: list[float | None], seconds: float, concurrency: int,
             database_url: str | None, table: str) -> list[RateResult]:
     print(f"\n== {label} ==")
+    # Warm-up, not reported: the first requests open database connections and prepare statements, which
+    # would otherwise land in the first rate's tail latencies.
+    warm = run_load(url, 200.0, 1.0, concurrency)
+    print(f"warm-up: {warm.ok} requests answered 200 at 200/s (not counted)", flush=True)
     results = []
     for rate in rates:
         result = run_load(url, rate, seconds, concurrency)
