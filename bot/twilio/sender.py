@@ -181,10 +181,18 @@ class TextSender:
                        "not resent: check with the lead")
 
     async def _find_sent(self, to: str, body: str, since: datetime) -> Any:
+        """The text as Twilio lists it, if our request reached it.
+
+        Listed by recipient only: Twilio leaves `date_sent` empty while a text is still queued or sending,
+        so a DateSent filter would miss exactly the texts a dying worker had just handed over. The creation
+        time (set at once) bounds the search instead.
+        """
+        earliest = since - timedelta(minutes=2)
         async with asyncio.timeout(30):
-            messages = await self.client.messages.list_async(
-                to=to, date_sent_after=(since - timedelta(minutes=2)).astimezone(UTC), limit=200)
-        return next((m for m in messages if m.body == body and str(m.direction).startswith("outbound")), None)
+            messages = await self.client.messages.list_async(to=to, limit=200)
+        return next((m for m in messages
+                     if m.body == body and str(m.direction).startswith("outbound")
+                     and (m.date_created is None or m.date_created >= earliest)), None)
 
     async def _set_status(self, sid: str, status: str, result: dict[str, Any] | None = None) -> None:
         async with self.db.transaction() as session:

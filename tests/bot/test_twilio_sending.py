@@ -117,16 +117,24 @@ async def test_api_needs_the_token(client: TestClient) -> None:
     assert (await client.post("/api/messages", data=b"{", headers=AUTH)).status == 400
 
 
-@pytest.mark.parametrize("went_out", [True, False])
+@pytest.mark.parametrize("twilio_has", ["delivered", "queued", None])
 async def test_a_job_whose_worker_died_is_not_resent_blindly(client: TestClient, tw: FakeTwilio, db: Database,
-                                                             went_out: bool) -> None:
+                                                             twilio_has: str | None) -> None:
     await post_signed(client, "/twilio/messages", inbound("hello"))
     assert await send(client, "Our demo is at 3pm") == 202
     box = outbox(client)
     await box.claim()  # the worker took the job ... and the process died before it finished
+    # An identical text from yesterday is not this one.
+    tw.add_history([{"to": LEAD, "from": "+15559990000", "body": "Our demo is at 3pm", "direction": "outbound-api",
+                     "status": "delivered", "sid": "SM" + "0" * 32,
+                     "date_sent": datetime.now(UTC) - timedelta(days=1)}])
+    went_out = twilio_has is not None
     if went_out:
+        # A text still queued at Twilio has no date_sent yet; it must be found all the same.
         tw.add_history([{"to": LEAD, "from": "+15559990000", "body": "Our demo is at 3pm",
-                         "direction": "outbound-api", "status": "delivered", "date_sent": datetime.now(UTC)}])
+                         "direction": "outbound-api", "status": twilio_has,
+                         "date_sent": datetime.now(UTC) if twilio_has == "delivered" else None,
+                         "date_created": datetime.now(UTC)}])
     async with db.transaction() as session:
         await session.execute(update(OutboxJob).values(updated_at=datetime.now(UTC) - timedelta(minutes=10)))
     assert await box.recover_stale() == 1
@@ -135,7 +143,7 @@ async def test_a_job_whose_worker_died_is_not_resent_blindly(client: TestClient,
     async with db.read() as session:
         message = (await session.execute(select(Message).where(Message.direction == "outbound"))).scalar_one()
     if went_out:
-        assert (await jobs(db))[0][0] == "done" and message.sid.startswith("SM")
+        assert (await jobs(db))[0][0] == "done" and message.sid.startswith("SM") and message.sid != "SM" + "0" * 32
     else:
         assert (await jobs(db))[0][0] == "unknown" and message.status == "unknown"
 
