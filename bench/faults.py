@@ -8,6 +8,11 @@
   the service must recover by itself.
 - kill9: `kill -9` of `leadline serve` in the middle of the load, then a restart: every acknowledged
   message must be stored exactly once.
+- outbox-kill9: leads text in (their Slack thread posts are queued) and texts to them are queued through
+  `POST /api/messages`; the fake Twilio API answers each send after 0.4 s, so sends are in flight when
+  `leadline serve` gets `kill -9`. After a restart (and the 2-minute job lease) every text must have
+  reached Twilio exactly once or be marked `unknown` (never resent blindly), and every lead message must be
+  posted to Slack. The fake Twilio and Slack APIs run in this process, on loopback.
 
 A throwaway PostgreSQL cluster is started for the drills (the machine's `initdb`/`pg_ctl`), so the
 shared server is never touched.
@@ -150,9 +155,88 @@ async def drill_kill9(server, rate: float) -> bool:  # type: ignore[no-untyped-d
     return ok
 
 
+async def drill_outbox_kill9(server, leads: int = 40, texts_per_lead: int = 3) -> bool:  # type: ignore[no-untyped-def]
+    import asyncpg
+    from twilio.request_validator import RequestValidator
+
+    from bench.ingest import TOKEN
+    from tests.fakes.slack_api import FakeSlack
+    from tests.fakes.twilio_api import FakeTwilio
+
+    admin = await asyncpg.connect(server.admin_url)
+    await admin.execute("CREATE DATABASE drill_outbox")
+    await admin.close()
+    dsn = server.admin_url.rsplit("/", 1)[0] + "/drill_outbox"
+    db_url = dsn.replace("postgresql://", "postgresql+asyncpg://")
+    account, api_token = "AC" + "d" * 32, "drill-api-token"
+    async with FakeTwilio(account, TOKEN) as tw, FakeSlack(bot_token="xoxb-drill") as slack:
+        # Twilio takes each text on arrival and answers 0.4 s later: a kill lands on sends in flight.
+        tw.delay_next(0.4, times=100_000, record=True)
+        tw.date_sent_null_on_create = True  # as real Twilio: no DateSent while a text is queued
+        env = {"TWILIO_ACCOUNT_SID": account, "TWILIO_FROM": "+15559990000", "TWILIO_API_BASE_URL": tw.base_url,
+               "API_TOKEN": api_token, "SLACK_BOT_TOKEN": "xoxb-drill", "SLACK_SIGNING_SECRET": "drill-secret",
+               "SLACK_API_BASE_URL": slack.base_url, "SLACK_LEADS_CHANNEL": "CLEADS"}
+        port = free_port()
+        proc = start_leadline(db_url, port, 1, env)
+        base = f"http://127.0.0.1:{port}"
+        validator = RequestValidator(TOKEN)
+        numbers = [f"+1555777{i:04d}" for i in range(leads)]
+        bodies = [f"drill text {i} for {n}" for n in numbers for i in range(texts_per_lead)]
+        async with aiohttp.ClientSession() as http:
+            for i, number in enumerate(numbers):
+                params = {"MessageSid": f"SM{i:032x}", "AccountSid": account, "From": number, "To": "+15559990000",
+                          "Body": f"drill lead message {i}", "NumMedia": "0"}
+                headers = {"X-Twilio-Signature": validator.compute_signature(f"{base}/twilio/messages", params)}
+                async with http.post(f"{base}/twilio/messages", data=params, headers=headers) as resp:
+                    assert resp.status == 200, await resp.text()
+            auth = {"Authorization": f"Bearer {api_token}"}
+            for body in bodies:
+                to = body.rsplit(" ", 1)[1]
+                async with http.post(f"{base}/api/messages", json={"to": to, "body": body}, headers=auth) as resp:
+                    assert resp.status == 202, await resp.text()
+        await asyncio.sleep(1.5)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+        at_kill = len(tw.sent)
+        conn = await asyncpg.connect(dsn)
+        in_flight = await conn.fetchval("SELECT count(*) FROM outboxjob WHERE state = 'running'")
+        await conn.close()
+        print(f"  {leads} lead messages and {len(bodies)} queued texts; SIGKILL with {at_kill} texts at Twilio "
+              f"and {in_flight} jobs in flight", flush=True)
+        proc = start_leadline(db_url, port, 1, env)
+        started = time.perf_counter()
+        conn = await asyncpg.connect(dsn)
+        try:
+            while time.perf_counter() - started < 240:
+                busy = await conn.fetchval("SELECT count(*) FROM outboxjob WHERE state IN ('pending', 'running')")
+                if busy == 0:
+                    break
+                await asyncio.sleep(1)
+            states = dict(await conn.fetch("SELECT state, count(*) FROM outboxjob GROUP BY state"))
+            statuses = dict(await conn.fetch(
+                "SELECT status, count(*) FROM message WHERE direction = 'outbound' GROUP BY status"))
+            unknown = {r["body"] for r in await conn.fetch(
+                "SELECT body FROM message WHERE direction = 'outbound' AND status = 'unknown'")}
+        finally:
+            await conn.close()
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        waited = time.perf_counter() - started
+        sends = [str(form.get("Body")) for form in tw.sent]
+        twice = sorted({b for b in sends if sends.count(b) > 1})
+        missing = [b for b in bodies if b not in sends and b not in unknown]
+        posted = " ".join(str(m.get("text", "")) for m in slack.posted("CLEADS"))
+        unposted = [i for i in range(leads) if f"drill lead message {i}" not in posted]
+    ok = not twice and not missing and not unposted and busy == 0
+    print(f"outbox-kill9: drained {waited:.0f} s after restart; jobs {states}; texts {statuses}; "
+          f"at Twilio {len(set(sends))}/{len(bodies)}, sent twice {len(twice)}, unknown {len(unknown)}, "
+          f"lost {len(missing)}; lead messages not in Slack {len(unposted)} -> {'PASS' if ok else 'FAIL'}")
+    return ok
+
+
 async def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--drill", choices=["db-outage", "kill9", "all"], default="all")
+    parser.add_argument("--drill", choices=["db-outage", "kill9", "outbox-kill9", "all"], default="all")
     parser.add_argument("--rate", type=float, default=200.0, help="requests per second")
     args = parser.parse_args()
     server = await asyncio.to_thread(_start_cluster)
@@ -165,6 +249,8 @@ async def main() -> int:
             results.append(await drill_db_outage(server, args.rate))
         if args.drill in ("kill9", "all"):
             results.append(await drill_kill9(server, args.rate))
+        if args.drill in ("outbox-kill9", "all"):
+            results.append(await drill_outbox_kill9(server))
     finally:
         server.stop()
     return 0 if all(results) else 1

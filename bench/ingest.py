@@ -188,9 +188,10 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes] | mp.Process, timeout: f
     raise SystemExit(f"server on {port} did not start")
 
 
-def start_leadline(database_url: str, port: int, workers: int) -> subprocess.Popen[bytes]:
+def start_leadline(database_url: str, port: int, workers: int,
+                   extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "TWILIO_AUTH_TOKEN": TOKEN,
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING"}
+           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", **(extra_env or {})}
     cmd = [sys.executable, "-m", "bot.cli", "serve"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
