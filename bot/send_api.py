@@ -26,8 +26,10 @@ async def send_message(request: web.Request) -> web.Response:
     runtime = request.app[state.RUNTIME]
     if runtime.outbox is None or "send_text" not in runtime.kinds:
         raise BadRequest("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
-    queued = await queue_text(request.app[state.DB], request.app[state.SERVICES], data["to"].strip(),
-                              data["body"], rep_id=rep_id)
+    services = request.app[state.SERVICES]
+    # With lead threads on, the text and its result show in the lead's thread, as the reps' own replies do.
+    queued = await queue_text(request.app[state.DB], services, data["to"].strip(), data["body"], rep_id=rep_id,
+                              mirror=bool(services.slack_leads_channel))
     runtime.outbox.wake.set()
     return web.json_response({"queued": True, "job_id": queued.job_id, "message_sid": queued.message_sid},
                              status=202)

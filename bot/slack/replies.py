@@ -12,11 +12,11 @@ from sqlalchemy import select
 
 from analytics.models import Contact, Conversation
 from bot.errors import BadRequest, Refused
-from bot.outbox import Job, JobKind, Outcome, enqueue
+from bot.outbox import DONE, Job, JobKind, Outcome, enqueue
 from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
-from bot.slack.jobs import SLACK_REACT, lead_key
+from bot.slack.jobs import SLACK_REACT, SLACK_THREAD_POST, lead_key
 from bot.slack.posting import Poster, enqueue_post
 from bot.slack.reps import RepDirectory
 from bot.twilio.sender import MAX_ATTEMPTS, queue_text_in
@@ -54,6 +54,17 @@ def result_message(result: str, code: int | None, error: str | None) -> str | No
                 "resent: check with the lead before sending it again.")
     reason = _TWILIO_REASONS.get(code or 0) or f"Twilio refused it ({error or 'no reason given'})"
     return f":x: Not sent: {reason}."
+
+
+def mirrored_text(body: str, result: str, message: str | None) -> str | None:
+    """The thread post for a text sent from outside Slack: the text once out; the reason if it failed;
+    nothing for a passing retry notice (the text follows once it is out)."""
+    quoted = "\n".join(f"> {line}" for line in body.splitlines() or [""])
+    if result == "retrying":
+        return None
+    if message is None:
+        return f":outbox_tray: Texted to the lead through the API:\n{quoted}"
+    return f"{message}\nThe text, written through the API:\n{quoted}"
 
 
 class ThreadReplies:
@@ -116,6 +127,14 @@ class TextResults:
         p = job.payload
         notify = p["notify"]
         message = result_message(p["result"], p.get("code"), p.get("error"))
+        if "conversation_id" in notify:
+            # A text written outside Slack (the API): the thread shows it, and what became of it.
+            text = mirrored_text(notify["body"], p["result"], message)
+            if text is None:
+                return Outcome(DONE)
+            return await self.poster.thread_post(Job(job.id, SLACK_THREAD_POST,
+                                                     {"conversation_id": notify["conversation_id"], "text": text},
+                                                     job.attempts, job.created_at))
         if message is None:
             return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],
                                                                      "name": SENT_REACTION},

@@ -21,7 +21,7 @@ from analytics.ingest import IncomingMessage, IngestConfig, IngestResult, record
 from analytics.models import HELP, INBOUND, OUTBOUND, Message
 from bot.outbox import enqueue
 from bot.services import InboundOptions
-from bot.slack.jobs import SLACK_LEAD_POST, lead_key
+from bot.slack.jobs import SLACK_LEAD_POST, SLACK_THREAD_POST, lead_key
 from bot.twilio.parse import InboundMessage
 
 # The automatic answer is stored just after the message it answers, keeping the timeline in order.
@@ -64,10 +64,16 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
         select(Message.sid, Message.body).where(Message.sid.in_([_auto_sid(s) for s in duplicates]))
     )).all()) if duplicates else {}
     replies = await _auto_replies(session, config, options, items, results)
-    for item, result in zip(items, results, strict=True):
+    for item, result, reply in zip(items, results, replies, strict=True):
         if options.slack_leads_channel and not result.duplicate:
             await enqueue(session, SLACK_LEAD_POST, {"message_id": result.message_id},
                           ordering_key=lead_key(result.contact_id), now=item.at)
+            if reply and result.conversation_id is not None:
+                # The thread shows what the lead was told automatically, right after their message.
+                quoted = "\n".join(f"> {line}" for line in reply.splitlines())
+                await enqueue(session, SLACK_THREAD_POST, {"conversation_id": result.conversation_id,
+                                                           "text": f":robot_face: Automatic reply sent:\n{quoted}"},
+                              ordering_key=lead_key(result.contact_id), now=item.at)
     automated = [
         IncomingMessage(sid=_auto_sid(item.message.sid), address=item.message.from_address, direction=OUTBOUND,
                         channel=item.message.channel, body=reply, sent_at=item.at + _AFTER, status="sent",

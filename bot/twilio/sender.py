@@ -34,6 +34,7 @@ from bot.errors import BadRequest, Refused
 from bot.outbox import DONE, FAILED, RETRY, UNKNOWN, Job, JobKind, Outcome, enqueue
 from bot.services import Services
 from bot.settings import Settings
+from bot.slack.jobs import lead_key
 
 SEND_TEXT = "send_text"
 TEXT_RESULT = "text_result"
@@ -59,16 +60,22 @@ def sender_address(from_setting: str, to: str) -> dict[str, str]:
 
 
 async def queue_text(db: Database, services: Services, address: str, body: str, *, rep_id: int | None,
-                     now: datetime | None = None, notify: dict[str, Any] | None = None) -> QueuedText:
+                     now: datetime | None = None, notify: dict[str, Any] | None = None,
+                     mirror: bool = False) -> QueuedText:
     """Write the outbound message and its send job in one transaction; refuse opted-out contacts."""
     async with db.transaction() as session:
-        return await queue_text_in(session, services, address, body, rep_id=rep_id, now=now, notify=notify)
+        return await queue_text_in(session, services, address, body, rep_id=rep_id, now=now, notify=notify,
+                                   mirror=mirror)
 
 
 async def queue_text_in(session: AsyncSession, services: Services, address: str, body: str, *,
                         rep_id: int | None, now: datetime | None = None,
-                        notify: dict[str, Any] | None = None) -> QueuedText:
-    """`queue_text` in the caller's transaction; raises BadRequest/Refused before writing anything."""
+                        notify: dict[str, Any] | None = None, mirror: bool = False) -> QueuedText:
+    """`queue_text` in the caller's transaction; raises BadRequest/Refused before writing anything.
+
+    `mirror` (a text written outside Slack, e.g. through the API): the result, with the text, is told in
+    the lead's Slack thread (`notify` then names the conversation instead of a Slack message).
+    """
     text = body.strip()
     if not text:
         raise BadRequest("the text is empty")
@@ -83,10 +90,13 @@ async def queue_text_in(session: AsyncSession, services: Services, address: str,
         raise Refused("this contact has opted out (replied STOP); Leadline will not text them")
     channel = contact.channel if contact is not None else ("sms" if ":" not in address
                                                              else address.split(":")[0])
-    await record_message(session, IncomingMessage(
+    stored = await record_message(session, IncomingMessage(
         sid=local_sid, address=address, direction=OUTBOUND, channel=channel, body=text, sent_at=at,
         status="pending", rep_id=rep_id,
     ), services.ingest)
+    if mirror and notify is None and stored.conversation_id is not None:
+        notify = {"conversation_id": stored.conversation_id, "body": text, "rep_id": rep_id,
+                  "ordering_key": lead_key(stored.contact_id)}
     payload: dict[str, Any] = {"to": address, "body": text, "sid": local_sid}
     if notify is not None:
         payload["notify"] = notify

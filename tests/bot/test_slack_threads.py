@@ -211,3 +211,36 @@ async def test_the_running_service_posts_by_itself_and_starts_without_slack(
     assert len(slack.posted(LEADS)) == 1
     await client.close()
     assert not runtime.parts["scheduler"].running and "slack" not in runtime.parts
+
+
+@pytest.mark.parametrize("fault", [None, 21610])
+async def test_a_text_sent_through_the_api_shows_in_the_lead_thread(
+        database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio, db: Database,
+        fault: int | None) -> None:
+    api = "api-token-for-thread-tests"
+    client = await make_client(slack_settings(database_url, slack, tw, api_token=api), start_workers=False)
+    ts = await open_thread(client, db)
+    if fault:
+        tw.fail_next(400, code=fault, message="Attempt to send to unsubscribed recipient")
+    resp = await client.post("/api/messages", json={"to": LEAD, "body": "Our demo is at 3pm\nSee you then"},
+                             headers={"Authorization": f"Bearer {api}"})
+    assert resp.status == 202
+    await drain(client, db)
+    [mirrored] = [m for m in slack.posted(LEADS, thread_ts=ts) if "through the API" in texts(m)]
+    assert "> Our demo is at 3pm\n> See you then" in mirrored["text"]
+    if fault:
+        assert tw.sent == [] and "Not sent" in mirrored["text"]
+    else:
+        assert len(tw.sent) == 1 and mirrored["text"].startswith(":outbox_tray: Texted to the lead")
+
+
+async def test_an_automatic_reply_shows_in_the_lead_thread_after_the_message(
+        database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    client = await make_client(slack_settings(database_url, slack, tw, help_reply="Reply STOP to opt out."),
+                               start_workers=False)
+    ts = await open_thread(client, db)
+    assert (await post_signed(client, "/twilio/messages", inbound("HELP"))).status == 200
+    await drain(client, db)
+    thread = [texts(m) for m in slack.posted(LEADS, thread_ts=ts)]
+    assert "HELP" in thread[-2]
+    assert thread[-1].startswith(":robot_face: Automatic reply sent:\n> Reply STOP to opt out.")
