@@ -66,22 +66,31 @@ def _day_label(day: date, with_month: bool) -> str:
     return f"{day:%a}\n{day:%b} {day.day}" if with_month else f"{day:%a}\n{day.day}"
 
 
-def daily_chart(points: Sequence[DayPoint], *, title: str = "Inbound texts and median first response") -> bytes:
+def _tick_labels(points: Sequence[DayPoint]) -> list[str]:
+    if len(points) <= 16:
+        return [_day_label(p.day, i == 0 or p.day.day == 1) for i, p in enumerate(points)]
+    # A month: only the first day and Mondays are labelled, so the labels stay readable.
+    return [_day_label(p.day, True) if i == 0 or p.day.weekday() == 0 else "" for i, p in enumerate(points)]
+
+
+def daily_chart(points: Sequence[DayPoint], *, title: str = "Inbound texts and median first response",
+                highlight_last: bool = True) -> bytes:
     """Bars of inbound texts per day with the median first response as a line on a second axis.
 
-    The last point is the digest's day and is drawn darker; days with no first response leave a gap.
+    With `highlight_last` the last point is the digest's day and is drawn darker; days with no first
+    response leave a gap. More than 16 days (a month) are labelled on Mondays only.
     """
     fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
     ax = fig.add_subplot()
     xs = list(range(len(points)))
     colours = [SKY] * len(points)
-    if colours:
+    if colours and highlight_last:
         colours[-1] = BLUE
     ax.bar(xs, [p.inbound for p in points], color=colours, width=0.7, label="inbound texts", zorder=2)
     ax.set_ylabel("inbound texts per day", fontsize=LABEL, color=BLUE)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True, nbins=5))
     ax.tick_params(axis="y", labelsize=TICK, colors=BLUE)
-    ax.set_xticks(xs, [_day_label(p.day, i == 0 or p.day.day == 1) for i, p in enumerate(points)], fontsize=TICK)
+    ax.set_xticks(xs, _tick_labels(points), fontsize=TICK)
     ax.grid(axis="y", color="#dddddd", zorder=0)
     ax.spines[["top"]].set_visible(False)
 

@@ -122,6 +122,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--dry-run", action="store_true", help="print the digest instead of posting it")
     parser.add_argument("--json", action="store_true",
                         help="print {kind, period, report, previous_report, text, blocks} instead of posting")
-    parser.add_argument("--png", metavar="FILE", type=Path, help="write the chart to FILE (daily and weekly)")
+    parser.add_argument("--png", metavar="FILE", type=Path, help="write the chart to FILE (a 1200x600 PNG)")
     parser.add_argument("--force", action="store_true", help="post again even if this digest was posted")
     parser.set_defaults(func=cmd_digest)

@@ -198,7 +198,7 @@ def render(data: DigestData) -> Rendered:
     texts = [t for t in _sections(data) if t]
     footer = (f"Same figures as `leadline kpi --from {data.period.start.astimezone(_tz(data)).date()} "
               f"--to {data.period.end.astimezone(_tz(data)).date()} --by rep,channel,hour,weekday,topic` · "
-              f"times in {data.tz_name}" + (" · chart in the thread" if data.key.kind != MONTHLY else ""))
+              f"times in {data.tz_name} · chart in the thread")
     blocks: Blocks = [{"type": "header", "text": {"type": "plain_text", "text": clip(title, HEADER_LIMIT)}}]
     for text in texts:
         blocks.append(section(text))
@@ -216,7 +216,8 @@ class Chart:
 
 
 def chart(data: DigestData) -> Chart | None:
-    """The digest's chart from its per-day KPI reports: daily bars + line, weekly heat map; none monthly."""
+    """The digest's chart from its per-day KPI reports: daily bars + line (the last 7 days), weekly heat map,
+    monthly bars + line of every day of the month."""
     tz = _tz(data)
     day = data.key.first_day.isoformat()
     if data.key.kind == DAILY and data.days:
@@ -228,4 +229,9 @@ def chart(data: DigestData) -> Chart | None:
         grid = [[row.response.median_s for row in r.by_hour or ()] for r in data.days]
         title = f"Median wait by hour and weekday, {data.label}"
         return Chart(heatmap_chart(grid, title=title), f"digest-weekly-{day}.png", title)
+    if data.key.kind == MONTHLY and data.days:
+        points = [DayPoint(r.period.start.astimezone(tz).date(), r.volume.inbound, r.first_response.median_s)
+                  for r in data.days]
+        title = f"Inbound texts and median first response by day, {data.label}"
+        return Chart(daily_chart(points, title=title, highlight_last=False), f"digest-monthly-{day}.png", title)
     return None

@@ -51,7 +51,7 @@ class DigestData:
     # Daily: the 7 days before the day, for "vs 7-day average". None for weekly and monthly.
     baseline: KpiReport | None
     # Daily: one report per day for the chart (the last is the digest's day); weekly: one per day of the week,
-    # with by_hour, for the heat map. Empty for monthly.
+    # with by_hour, for the heat map; monthly: one per day of the month, for its chart.
     days: tuple[KpiReport, ...]
     calls: dict[str, Any] | None  # analytics.calls.call_score_summary, when any call was scored
     unhappy: tuple[UnhappyThread, ...]
@@ -127,6 +127,12 @@ async def gather(db: Database, settings: Settings, key: DigestKey, now: datetime
                 day = key.first_day + timedelta(days=offset)
                 days.append(await _report(session, settings, between(day, day, tz), now, ("hour",),
                                           with_previous=False))
+        else:
+            last = period.end.astimezone(tz).date() - timedelta(days=1)
+            day = key.first_day
+            while day <= last:
+                days.append(await _report(session, settings, between(day, day, tz), now, (), with_previous=False))
+                day += timedelta(days=1)
         calls = await call_score_summary(session, period.start, period.end, tz=tz)
         unhappy = await unhappy_threads(session, period)
     return DigestData(key, period, label(period, tz), tz.key, report, previous_report, baseline, tuple(days),
