@@ -250,14 +250,20 @@ async def time_report(url: str, period: Period, breakdowns: tuple[str, ...], run
     return statistics.median(times)
 
 
+async def raw_messages(url: str) -> list[asyncpg.Record]:
+    """Every message's (contact_id, sent_at, sid, direction, automated, keyword): what a straightforward
+    computation starts from."""
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
+    try:
+        return await conn.fetch("SELECT contact_id, sent_at, sid, direction, automated, keyword FROM message")
+    finally:
+        await conn.close()
+
+
 async def naive(url: str, period: Period) -> tuple[float, int]:
     """The straightforward way: every message of every contact, replayed to find the waits (ms, waits)."""
     started = time.perf_counter()
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        records = await conn.fetch("SELECT contact_id, sent_at, sid, direction, automated, keyword FROM message")
-    finally:
-        await conn.close()
+    records = await raw_messages(url)
     by_contact: dict[int, list] = defaultdict(list)
     for r in records:
         by_contact[r["contact_id"]].append(r)
@@ -287,11 +293,7 @@ async def pandas_replay(url: str, period: Period) -> tuple[float, int, float] | 
     except ImportError:
         return None
     started = time.perf_counter()
-    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://", 1))
-    try:
-        records = await conn.fetch("SELECT contact_id, sent_at, sid, direction, automated, keyword FROM message")
-    finally:
-        await conn.close()
+    records = await raw_messages(url)
     df = pd.DataFrame.from_records(records, columns=["contact_id", "sent_at", "sid", "direction", "automated",
                                                      "keyword"])
     df["sent_at"] = pd.to_datetime(df["sent_at"], utc=True)
