@@ -8,9 +8,10 @@ Slack threads survive); waits are recreated.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.models import INBOUND, OPT_OUT, Contact, Conversation, Message, OptEvent, Wait
@@ -20,6 +21,37 @@ from analytics.waits import Event, replay
 
 if TYPE_CHECKING:
     from analytics.ingest_types import IngestConfig
+
+
+# The scored inbound messages of the given conversations numbered 1, 2, ... in (sent_at, sid) order
+# (migration 0002 runs the same statement over every conversation).
+_RENUMBER = """
+    UPDATE message SET sentiment_seq = ranked.seq
+    FROM (SELECT id, row_number() OVER (PARTITION BY conversation_id ORDER BY sent_at, sid) AS seq
+          FROM message
+          WHERE direction = 'inbound' AND sentiment_score IS NOT NULL AND conversation_id IN ({ids})) AS ranked
+    WHERE message.id = ranked.id
+"""
+_RECOUNT = """
+    UPDATE contact SET sentiment_seq = coalesce(
+        (SELECT max(m.sentiment_seq) FROM message AS m WHERE m.conversation_id = contact.current_conversation_id), 0)
+    WHERE current_conversation_id IN ({ids})
+"""
+
+
+async def renumber_sentiment(session: AsyncSession, conversation_ids: Iterable[int]) -> None:
+    """Number the scored inbound messages of these conversations again, and their contacts' counters.
+
+    Reports rank a period's messages by `message.sentiment_seq`, which must run 1, 2, ... without gaps:
+    after messages are deleted from the middle of a conversation (retention keeps the opening message of
+    a wait that is still open), or written without numbers, this restores that.
+    """
+    wanted = sorted(set(conversation_ids))
+    for start in range(0, len(wanted), 500):
+        # Integers only, so formatting them into the statement is safe.
+        ids = ", ".join(str(int(i)) for i in wanted[start:start + 500])
+        await session.execute(text(_RENUMBER.format(ids=ids)))
+        await session.execute(text(_RECOUNT.format(ids=ids)))
 
 
 async def rebuild_contact(session: AsyncSession, contact_id: int, config: IngestConfig) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import delete, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.models import Contact, Conversation, Message, OptEvent, Wait
+from analytics.rebuild import renumber_sentiment
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,12 @@ async def purge_before(session: AsyncSession, cutoff: datetime) -> Purged:
     messages = (await session.execute(
         delete(Message).where(Message.sent_at < cutoff, Message.id.not_in(kept_refs))
     )).rowcount or 0
+    # Kept messages (a still-open wait's) may now sit in a conversation with a gap before them.
+    gapped = (await session.execute(
+        select(Message.conversation_id).where(Message.sent_at < cutoff, Message.sentiment_seq.is_not(None))
+        .distinct()
+    )).scalars()
+    await renumber_sentiment(session, [c for c in gapped if c is not None])
     empty = select(Conversation.id).where(
         Conversation.last_message_at < cutoff,
         ~exists().where(Message.conversation_id == Conversation.id),

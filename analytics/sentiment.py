@@ -246,6 +246,15 @@ def score_sentiment(text: str) -> Sentiment:
     return _score_cached(text)
 
 
+SCORE_UNITS = 10_000  # message scores are stored rounded to 4 places
+
+
+def weighted_mean(n: int, weighted_units: int) -> float:
+    """sum(i * units_i) / (1 + ... + n) in score units, as one correctly rounded float division of exact
+    integers (SQL reproduces it bit for bit)."""
+    return weighted_units / (SCORE_UNITS * n * (n + 1) // 2)
+
+
 def conversation_sentiment(scores: Sequence[float]) -> Sentiment:
     """A conversation's sentiment from the scores of its inbound messages, oldest first.
 
@@ -254,13 +263,17 @@ def conversation_sentiment(scores: Sequence[float]) -> Sentiment:
     score is the lower of the mean and that message). A lead who ends angry is not a happy
     conversation however pleasant it started; a complaint that was later resolved fades.
     Empty -> neutral 0.0.
+
+    Computed exactly on the scores in units of 0.0001 (message scores are stored rounded to 4 places):
+    the weighted sum is an integer and the mean one correctly rounded division, so the database, which
+    sums in whatever order and from a stored rank (kpi/queries.py), reaches the very same float.
     """
-    values = [_clip(float(s)) for s in scores if not math.isnan(float(s))]
-    if not values:
+    units = [round(_clip(float(s)) * SCORE_UNITS) for s in scores if not math.isnan(float(s))]
+    if not units:
         return Sentiment(0.0, NEUTRAL)
-    weights = range(1, len(values) + 1)
-    mean = sum(w * v for w, v in zip(weights, values, strict=True)) / sum(weights)
-    last = values[-1]
+    n = len(units)
+    mean = weighted_mean(n, sum(i * k for i, k in enumerate(units, start=1)))
+    last = units[-1] / SCORE_UNITS
     if label_for(last) == "unhappy":
         mean = min(mean, last)
     score = round(_clip(mean), 4)

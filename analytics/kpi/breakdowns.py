@@ -15,7 +15,15 @@ from zoneinfo import ZoneInfo
 
 from analytics.kpi.report import Backlog, GroupFigures, SlotRow
 from analytics.kpi.stats import Stats, bucket_counts, sla_met, sla_met_share, summarize
-from analytics.sentiment import HAPPY_FROM, LABELS, UNHAPPY_BELOW, VERY_HAPPY_FROM, label_for
+from analytics.sentiment import (
+    HAPPY_FROM,
+    LABELS,
+    SCORE_UNITS,
+    UNHAPPY_BELOW,
+    VERY_HAPPY_FROM,
+    label_for,
+    weighted_mean,
+)
 
 
 class WaitRow(NamedTuple):
@@ -121,15 +129,17 @@ def empty_labels() -> dict[str, int]:
     return dict.fromkeys(LABELS, 0)
 
 
-def conversation_label(n: int, weighted_sum: float, last: float) -> str:
-    """`conversation_sentiment`'s label from aggregates of the conversation's n scores, oldest first.
+def conversation_label(n: int, weighted_units: int, last_units: int) -> str:
+    """`conversation_sentiment`'s label from aggregates of the conversation's n scores, oldest first, in
+    units of 0.0001 (integers, so the aggregates are exact).
 
-    `weighted_sum` is sum(i * score_i) for i = 1..n and `last` the newest score; the rule is the same
-    (recency-weighted mean, pulled down to the last score when that one is unhappy, rounded to 4 places),
-    so the database can aggregate and only one row per conversation reaches Python. A test checks it
-    against `conversation_sentiment` itself.
+    `weighted_units` is sum(i * units_i) for i = 1..n and `last_units` the newest score; the rule is the
+    same (recency-weighted mean, pulled down to the last score when that one is unhappy, rounded to 4
+    places), so the database can aggregate and only one row per conversation reaches Python. A test checks
+    it against `conversation_sentiment` itself.
     """
-    mean = weighted_sum / (n * (n + 1) / 2)
+    mean = weighted_mean(n, weighted_units)
+    last = last_units / SCORE_UNITS
     if label_for(last) == "unhappy":
         mean = min(mean, last)
     return label_for(round(max(-1.0, min(1.0, mean)), 4))

@@ -176,21 +176,25 @@ async def _read_messages(session: AsyncSession, period: Period) -> _Messages:
 
 
 async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
-    """Run independent parts of a report: on PostgreSQL each on its own connection at once (a report's
-    queries are CPU-bound scans, so they use the server's cores side by side), elsewhere one after another
-    on `session`. The parts see the same committed data as one session would in READ COMMITTED: each
-    statement its own snapshot."""
+    """Run independent parts of a report: on PostgreSQL at once, the first on `session` and each other on
+    a connection of its own (a report's queries are CPU-bound scans, so they use the server's cores side by
+    side; a report holds at most len(parts) connections), elsewhere one after another on `session`. The
+    parts see the same committed data as one session would in READ COMMITTED: each statement its own
+    snapshot. The report settings stay on `session` until the caller's transaction ends."""
+    await queries.tune_for_report(session)
     bind = session.bind
     if _rows_only(session) or not isinstance(bind, AsyncEngine):
-        await queries.tune_for_report(session)
         return [await part(session) for part in parts]
 
-    async def run(part: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+    async def on_its_own(part: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
         async with AsyncSession(bind) as side:
             await queries.tune_for_report(side)
             return await part(side)
 
-    return list(await asyncio.gather(*(run(part) for part in parts)))
+    # A TaskGroup: when one part fails the others are cancelled and give their connections back.
+    async with asyncio.TaskGroup() as group:
+        tasks = [group.create_task(part(session) if i == 0 else on_its_own(part)) for i, part in enumerate(parts)]
+    return [task.result() for task in tasks]
 
 
 def _rows_only(session: AsyncSession) -> bool:
@@ -339,9 +343,7 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         return (await queries.current_state(side),
                 await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True))
 
-    async def previous(side: AsyncSession) -> tuple[WaitSummary, _Messages] | None:
-        if not with_previous:
-            return None
+    async def previous(side: AsyncSession) -> tuple[WaitSummary, _Messages]:
         return (await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False),
                 await _read_messages(side, before))
 
@@ -351,8 +353,9 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     async def moods(side: AsyncSession) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
         return await _sentiment(side, period, by_topic=sentiment_by_topic)
 
-    (state, summary), earlier, now_messages, sentiments = await _side_by_side(
-        session, current_waits, previous, messages, moods)
+    (state, summary), now_messages, sentiments, *rest = await _side_by_side(
+        session, current_waits, messages, moods, *([previous] if with_previous else []))
+    earlier: tuple[WaitSummary, _Messages] | None = rest[0] if rest else None
     opted_out_now, open_count, oldest_at = state
     figures = summary.figures(sla_minutes)
     prev_figures = earlier[0].figures(sla_minutes) if earlier is not None else None

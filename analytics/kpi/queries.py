@@ -52,6 +52,8 @@ def as_utc(at: datetime) -> datetime:
 #   unnested topics are overestimated 100-fold, so it compiled for ~50 ms to save ~1 ms.
 # - work_mem: a 90-day report hashes ~10^5 conversations and sorts ~10^5 durations; at the 4 MB default
 #   those spill to disk or turn into sorted plans over the heap.
+# - No parallel workers: the report runs its own parts side by side (engine._side_by_side); workers on
+#   top of that only added start-up cost on 2 cores.
 REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "max_parallel_workers_per_gather": "0"}
 
 
@@ -269,27 +271,28 @@ async def waits_measured_now(session: AsyncSession, period: Period, *, business:
 
 def _labelled_sql() -> str:
     """SQL (a WITH list) of `labelled(cid, label)`: each conversation with scored inbound messages in the
-    period and its `breakdowns.conversation_label`, with the same float operations (weighted sum, the
-    division by n(n+1)/2, the lower of mean and an unhappy last score, then the thresholds of the score
-    rounded to 4 places as `label_bounds` comparisons).
+    period and its `breakdowns.conversation_label`, bit for bit: the same exact integer aggregates in
+    score units of 0.0001, the same single division, the lower of mean and an unhappy last score, then
+    the thresholds of the score rounded to 4 places as `label_bounds` comparisons.
 
     No window and no sort: a conversation's scored messages in the period are the consecutive
     `sentiment_seq` numbers lo..hi, so message k of the period is seq - lo + 1 and
-    sum(k * score) = sum(seq * score) - (lo - 1) * sum(score); the newest score rides in max() as
-    seq * 100000 + score * 10000 + 10000 (scores are stored rounded to 4 places, so this is exact).
+    sum(k * units) = sum(seq * units) - (lo - 1) * sum(units), exactly, in integers; the newest score
+    rides in max() as seq * 100000 + units + 10000.
     """
     return """
-        sums AS (
-            SELECT conversation_id AS cid, count(*) AS n,
-                   sum(sentiment_seq * sentiment_score) - (min(sentiment_seq) - 1) * sum(sentiment_score) AS w,
-                   max(CAST(sentiment_seq AS BIGINT) * 100000
-                       + CAST(round(sentiment_score * 10000) AS BIGINT) + 10000) AS newest
+        scored_messages AS (
+            SELECT conversation_id AS cid, CAST(sentiment_seq AS BIGINT) AS seq,
+                   CAST(round(sentiment_score * 10000) AS BIGINT) AS units
             FROM message
             WHERE sent_at >= :start AND sent_at < :end AND direction = :inbound
-                  AND sentiment_score IS NOT NULL AND conversation_id IS NOT NULL
-            GROUP BY conversation_id),
+                  AND sentiment_score IS NOT NULL AND sentiment_seq IS NOT NULL AND conversation_id IS NOT NULL),
+        sums AS (
+            SELECT cid, count(*) AS n, sum(seq * units) - (min(seq) - 1) * sum(units) AS w,
+                   max(seq * 100000 + units + 10000) AS newest
+            FROM scored_messages GROUP BY cid),
         means AS (
-            SELECT cid, w / (CAST(n * (n + 1) AS DOUBLE PRECISION) / 2) AS mean,
+            SELECT cid, CAST(w AS DOUBLE PRECISION) / CAST(5000 * n * (n + 1) AS DOUBLE PRECISION) AS mean,
                    CAST(newest % 100000 - 10000 AS DOUBLE PRECISION) / 10000 AS last
             FROM sums),
         scored AS (

@@ -4,9 +4,10 @@ Payloads, for other features that enqueue them with `bot.outbox.enqueue` in thei
 
 - `slack_post`: `{"channel": str, "thread_ts": str | None, "text": str, "blocks": list | None}`; posted with
   `chat.postMessage`; 429 (after `Retry-After`), 5xx and network errors retry; other Slack errors fail.
-- `slack_thread_post`: `{"conversation_id": int, "text": str, "blocks": list | None}`; posted in the lead
-  thread of the conversation as it is when the job runs (use `lead_key(contact_id)` so it follows the
-  thread's parent post); without a thread it goes to the leads channel.
+- `slack_thread_post`: `{"conversation_id": int, "text": str, "blocks": list | None, "thread_only": bool}`;
+  posted in the lead thread of the conversation as it is when the job runs (use `lead_key(contact_id)` so
+  it follows the thread's parent post); without a thread it goes to the leads channel, or with
+  `thread_only` nowhere.
 - `slack_react`: `{"channel": str, "ts": str, "name": str}`; `already_reacted` counts as done.
 - `slack_lead_post`: `{"message_id": int}`; an inbound message as the thread parent or a thread reply.
 """

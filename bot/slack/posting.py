@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 
 from analytics.models import Conversation
-from bot.outbox import FAILED, Job, JobKind, Outcome, enqueue
+from bot.outbox import DONE, FAILED, Job, JobKind, Outcome, enqueue
 from bot.slack.client import run_call
 from bot.slack.deps import SlackDeps
 from bot.slack.jobs import SLACK_POST, SLACK_REACT, SLACK_THREAD_POST
@@ -61,6 +61,10 @@ class Poster:
                 .where(Conversation.id == p["conversation_id"])
             )).first()
         channel, thread_ts = (thread[0], thread[1]) if thread and thread[1] else (self.deps.leads_channel, None)
+        if thread_ts is None and p.get("thread_only"):
+            # A note about a lead (an automatic reply, a text sent through the API) means nothing outside
+            # the lead's thread: a conversation without one (yet) gets no post.
+            return Outcome(DONE)
         if not channel:
             return Outcome(FAILED, "no lead thread and no SLACK_LEADS_CHANNEL")
         _, outcome = await self.send(channel, p.get("text") or "", thread_ts, p.get("blocks"))

@@ -133,7 +133,8 @@ class TextResults:
             if text is None:
                 return Outcome(DONE)
             return await self.poster.thread_post(Job(job.id, SLACK_THREAD_POST,
-                                                     {"conversation_id": notify["conversation_id"], "text": text},
+                                                     {"conversation_id": notify["conversation_id"], "text": text,
+                                                      "thread_only": True},
                                                      job.attempts, job.created_at))
         if message is None:
             return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],

@@ -72,7 +72,8 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
                 # The thread shows what the lead was told automatically, right after their message.
                 quoted = "\n".join(f"> {line}" for line in reply.splitlines())
                 await enqueue(session, SLACK_THREAD_POST, {"conversation_id": result.conversation_id,
-                                                           "text": f":robot_face: Automatic reply sent:\n{quoted}"},
+                                                           "text": f":robot_face: Automatic reply sent:\n{quoted}",
+                                                           "thread_only": True},
                               ordering_key=lead_key(result.contact_id), now=item.at)
     automated = [
         IncomingMessage(sid=_auto_sid(item.message.sid), address=item.message.from_address, direction=OUTBOUND,

@@ -134,17 +134,44 @@ def test_group_figures_and_slots() -> None:
 
 
 def test_conversation_label_from_aggregates() -> None:
-    # 0.9 then -0.8: the latest is unhappy, so the conversation is unhappy whatever came before.
-    assert conversation_label(2, 1 * 0.9 + 2 * -0.8, -0.8) == "unhappy"
-    assert conversation_label(1, 0.0, 0.0) == "neutral"
-    assert conversation_label(2, 1 * 0.2 + 2 * 0.6, 0.6) == "happy"  # mean (0.2 + 1.2) / 3 = 0.467
+    # 0.9 then -0.8 (in units of 0.0001): the latest is unhappy, so the conversation is unhappy.
+    assert conversation_label(2, 1 * 9000 + 2 * -8000, -8000) == "unhappy"
+    assert conversation_label(1, 0, 0) == "neutral"
+    assert conversation_label(2, 1 * 2000 + 2 * 6000, 6000) == "happy"  # mean (0.2 + 1.2) / 3 = 0.467
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.floats(-1, 1).map(lambda x: round(x, 4)), min_size=1, max_size=12))
 def test_conversation_label_matches_conversation_sentiment(scores: list[float]) -> None:
-    weighted = sum(i * s for i, s in enumerate(scores, start=1))
-    assert conversation_label(len(scores), weighted, scores[-1]) == conversation_sentiment(scores).label
+    units = [round(s * 10_000) for s in scores]
+    weighted = sum(i * k for i, k in enumerate(units, start=1))
+    assert conversation_label(len(scores), weighted, units[-1]) == conversation_sentiment(scores).label
+
+
+# Conversations the review found where subtracting (lo - 1) * sum(score) in floats, as the first window-free
+# query did, flipped the label at a rounding boundary: a period that starts mid-conversation.
+BOUNDARY_CASES = [([0.2738, -0.2951, 0.4953, 0.9575], 2), ([0.6704, -0.2341, 0.1325], 3),
+                  ([-0.0385, 0.1181, 0.934], 300)]
+
+
+@pytest.mark.parametrize(("scores", "lo"), BOUNDARY_CASES)
+def test_the_database_labels_a_conversation_exactly_as_python(scores: list[float], lo: int) -> None:
+    import sqlite3
+
+    from analytics.kpi.breakdowns import label_bounds
+    from analytics.kpi.queries import _labelled_sql
+    from analytics.sentiment import UNHAPPY_BELOW
+
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE message (conversation_id int, sent_at int, direction text, sentiment_score real, "
+                 "sentiment_seq int)")
+    conn.executemany("INSERT INTO message VALUES (1, ?, 'inbound', ?, ?)",
+                     [(lo + i, score, lo + i) for i, score in enumerate(scores)])
+    vh, h, u = label_bounds()
+    [(label,)] = conn.execute(f"WITH {_labelled_sql()} SELECT label FROM labelled",
+                              {"start": lo, "end": lo + len(scores), "inbound": "inbound",
+                               "unhappy_below": UNHAPPY_BELOW, "vh": vh, "h": h, "u": u}).fetchall()
+    assert label == conversation_sentiment(scores).label
 
 
 def test_breakdown_names() -> None:

@@ -36,3 +36,18 @@ async def test_purge_keeps_opt_outs_and_open_waits(db: Database) -> None:
     assert events == [("opt_out", None)]
     assert opted["+15550000001"] is True
     assert conversations == 2
+
+
+async def test_purge_renumbers_a_conversation_it_cut_into(db: Database) -> None:
+    day = 24 * 60
+    await ingest(db, [
+        msg("open", 0, body="price?"),  # opens a wait nobody answers: kept
+        msg("more", 2 * day, body="hello?"),  # extends it, and is purged
+        msg("late", 40 * day, body="anyone there? 😡"),
+    ])
+    async with db.transaction() as session:
+        await purge_before(session, T0 + timedelta(days=30))
+    async with db.read() as session:
+        seqs = dict((await session.execute(select(Message.sid, Message.sentiment_seq))).all())
+        counter = (await session.execute(select(Contact.sentiment_seq))).scalar_one()
+    assert seqs == {"open": 1, "late": 2} and counter == 2

@@ -244,3 +244,14 @@ async def test_an_automatic_reply_shows_in_the_lead_thread_after_the_message(
     thread = [texts(m) for m in slack.posted(LEADS, thread_ts=ts)]
     assert "HELP" in thread[-2]
     assert thread[-1].startswith(":robot_face: Automatic reply sent:\n> Reply STOP to opt out.")
+
+
+async def test_an_api_text_to_a_lead_without_a_thread_posts_nothing_anonymous(
+        database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    api = "api-token-for-thread-tests"
+    client = await make_client(slack_settings(database_url, slack, tw, api_token=api), start_workers=False)
+    resp = await client.post("/api/messages", json={"to": "+15550109999", "body": "Hi from Acme!"},
+                             headers={"Authorization": f"Bearer {api}"})
+    assert resp.status == 202
+    await drain(client, db)
+    assert len(tw.sent) == 1 and slack.posted() == []
