@@ -277,13 +277,15 @@ def _labelled_sql() -> str:
 
     No window and no sort: a conversation's scored messages in the period are the consecutive
     `sentiment_seq` numbers lo..hi, so message k of the period is seq - lo + 1 and
-    sum(k * units) = sum(seq * units) - (lo - 1) * sum(units), exactly, in integers; the newest score
-    rides in max() as seq * 100000 + units + 10000.
+    sum(k * units) = sum(seq * units) - (lo - 1) * sum(units). Units are whole numbers held in doubles:
+    every product and partial sum is an integer far below 2^53, so each is exact in any summing order (and
+    cheaper than BIGINT/NUMERIC arithmetic); the newest score rides in max() as
+    seq * 100000 + units + 10000.
     """
     return """
         scored_messages AS (
-            SELECT conversation_id AS cid, CAST(sentiment_seq AS BIGINT) AS seq,
-                   CAST(round(sentiment_score * 10000) AS BIGINT) AS units
+            SELECT conversation_id AS cid, CAST(sentiment_seq AS DOUBLE PRECISION) AS seq,
+                   round(sentiment_score * 10000) AS units
             FROM message
             WHERE sent_at >= :start AND sent_at < :end AND direction = :inbound
                   AND sentiment_score IS NOT NULL AND sentiment_seq IS NOT NULL AND conversation_id IS NOT NULL),
@@ -292,8 +294,8 @@ def _labelled_sql() -> str:
                    max(seq * 100000 + units + 10000) AS newest
             FROM scored_messages GROUP BY cid),
         means AS (
-            SELECT cid, CAST(w AS DOUBLE PRECISION) / CAST(5000 * n * (n + 1) AS DOUBLE PRECISION) AS mean,
-                   CAST(newest % 100000 - 10000 AS DOUBLE PRECISION) / 10000 AS last
+            SELECT cid, w / CAST(5000 * n * (n + 1) AS DOUBLE PRECISION) AS mean,
+                   CAST(CAST(newest AS BIGINT) % 100000 - 10000 AS DOUBLE PRECISION) / 10000 AS last
             FROM sums),
         scored AS (
             SELECT cid, CASE WHEN last < :unhappy_below AND last < mean THEN last ELSE mean END AS m FROM means),
