@@ -19,6 +19,7 @@ from bot.slack.events import ThreadMessage, slack_to_plain
 from bot.slack.jobs import SLACK_REACT, SLACK_THREAD_POST, lead_key
 from bot.slack.posting import Poster, enqueue_post
 from bot.slack.reps import RepDirectory
+from bot.slack.text import quote
 from bot.twilio.sender import MAX_ATTEMPTS, queue_text_in
 
 NOTE_PREFIX = ";;"
@@ -59,7 +60,7 @@ def result_message(result: str, code: int | None, error: str | None) -> str | No
 def mirrored_text(body: str, result: str, message: str | None) -> str | None:
     """The thread post for a text sent from outside Slack: the text once out; the reason if it failed;
     nothing for a passing retry notice (the text follows once it is out)."""
-    quoted = "\n".join(f"> {line}" for line in body.splitlines() or [""])
+    quoted = quote(body)
     if result == "retrying":
         return None
     if message is None:

@@ -22,6 +22,7 @@ from analytics.models import HELP, INBOUND, OUTBOUND, Message
 from bot.outbox import enqueue
 from bot.services import InboundOptions
 from bot.slack.jobs import SLACK_LEAD_POST, SLACK_THREAD_POST, lead_key
+from bot.slack.text import quote
 from bot.twilio.parse import InboundMessage
 
 # The automatic answer is stored just after the message it answers, keeping the timeline in order.
@@ -70,11 +71,9 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
                           ordering_key=lead_key(result.contact_id), now=item.at)
             if reply and result.conversation_id is not None:
                 # The thread shows what the lead was told automatically, right after their message.
-                quoted = "\n".join(f"> {line}" for line in reply.splitlines())
-                await enqueue(session, SLACK_THREAD_POST, {"conversation_id": result.conversation_id,
-                                                           "text": f":robot_face: Automatic reply sent:\n{quoted}",
-                                                           "thread_only": True},
-                              ordering_key=lead_key(result.contact_id), now=item.at)
+                note = {"conversation_id": result.conversation_id, "thread_only": True,
+                        "text": f":robot_face: Automatic reply sent:\n{quote(reply)}"}
+                await enqueue(session, SLACK_THREAD_POST, note, ordering_key=lead_key(result.contact_id), now=item.at)
     automated = [
         IncomingMessage(sid=_auto_sid(item.message.sid), address=item.message.from_address, direction=OUTBOUND,
                         channel=item.message.channel, body=reply, sent_at=item.at + _AFTER, status="sent",
