@@ -265,8 +265,17 @@ async def _write(session: AsyncSession, plan: _Plan) -> None:
         else:
             plan.wait_updates[wait_ref]["closed_message_id"] = closer.id
     await _insert_returning(session, Wait, [w for w, _, _ in plan.waits])
+    # One executemany per shape of change (extended, closed, cancelled, ...), not one UPDATE per wait: a
+    # burst of follow-ups from leads already waiting otherwise costs a round trip each.
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for wait_id, changes in plan.wait_updates.items():
-        await session.execute(update(Wait).where(Wait.id == wait_id).values(**changes))
+        params = {"wid": wait_id, **{f"v_{k}": v for k, v in changes.items()}}
+        shapes.setdefault(tuple(sorted(changes)), []).append(params)
+    table = Wait.__table__
+    for keys, params in shapes.items():
+        await session.execute(
+            update(table).where(table.c.id == bindparam("wid")).values({k: bindparam(f"v_{k}") for k in keys}),
+            params)
     if plan.conversation_updates:
         table = Conversation.__table__
         await session.execute(
