@@ -167,12 +167,16 @@ def _headline(period: Period, tz: ZoneInfo, hours: str, figures: WaitFigures, sl
 class _Messages:
     """One period's message-side reads."""
 
-    counts: Sequence[Row]  # queries.message_counts
+    counts: Sequence[Row | tuple]  # queries.message_counts
     period: dict[str, int]  # queries.period_counts
 
 
 async def _read_messages(session: AsyncSession, period: Period) -> _Messages:
-    return _Messages(await queries.message_counts(session, period), await queries.period_counts(session, period))
+    rows, active = await queries.message_counts(session, period, with_active=not _rows_only(session))
+    counts = await queries.period_counts(session, period, active=active is None)
+    if active is not None:
+        counts["active"] = active
+    return _Messages(rows, counts)
 
 
 async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
@@ -339,21 +343,21 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     before = period.previous(tz)
     sentiment_by_topic = "topic" in wanted
 
-    async def current_waits(side: AsyncSession) -> tuple[tuple[int, int, datetime | None], WaitSummary]:
-        return (await queries.current_state(side),
-                await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True))
+    async def current_waits(side: AsyncSession) -> WaitSummary:
+        return await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True)
 
     async def previous(side: AsyncSession) -> tuple[WaitSummary, _Messages]:
         return (await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False),
                 await _read_messages(side, before))
 
-    async def messages(side: AsyncSession) -> _Messages:
-        return await _read_messages(side, period)
+    # The state of now rides with the period's messages: the lightest part (the wait part is the longest).
+    async def messages(side: AsyncSession) -> tuple[tuple[int, int, datetime | None], _Messages]:
+        return await queries.current_state(side), await _read_messages(side, period)
 
     async def moods(side: AsyncSession) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
         return await _sentiment(side, period, by_topic=sentiment_by_topic)
 
-    (state, summary), now_messages, sentiments, *rest = await _side_by_side(
+    summary, (state, now_messages), sentiments, *rest = await _side_by_side(
         session, current_waits, messages, moods, *([previous] if with_previous else []))
     earlier: tuple[WaitSummary, _Messages] | None = rest[0] if rest else None
     opted_out_now, open_count, oldest_at = state
