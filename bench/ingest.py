@@ -5,8 +5,11 @@
     .venv/bin/python bench/ingest.py --workers 2             # leadline serve --workers 2
 
 Everything runs on loopback (127.0.0.1): the servers are started here, the load comes from a separate
-process, every run is bounded in requests and time; one unreported second at 200/s warms each server up.
-After each rate, every acknowledged MessageSid is looked up in the database: it must be stored exactly once.
+process (bench/loadgen.py: requests signed before the clock starts, keep-alive connections, latency counted
+from when each request was due), every run is bounded in requests and time; one unreported second at 200/s
+warms each server up. Every run draws a new crowd of leads; one message in five is a follow-up from a lead
+who first texted 1 to 30 s earlier. After each rate, every acknowledged MessageSid is looked up in the
+database: it must be stored exactly once.
 """
 
 from __future__ import annotations
