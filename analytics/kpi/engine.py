@@ -346,9 +346,11 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     async def current_waits(side: AsyncSession) -> WaitSummary:
         return await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True)
 
-    async def previous(side: AsyncSession) -> tuple[WaitSummary, _Messages]:
-        return (await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False),
-                await _read_messages(side, before))
+    async def previous_waits(side: AsyncSession) -> WaitSummary:
+        return await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False)
+
+    async def previous_messages(side: AsyncSession) -> _Messages:
+        return await _read_messages(side, before)
 
     # The state of now rides with the period's messages: the lightest part (the wait part is the longest).
     async def messages(side: AsyncSession) -> tuple[tuple[int, int, datetime | None], _Messages]:
@@ -358,8 +360,8 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
         return await _sentiment(side, period, by_topic=sentiment_by_topic)
 
     summary, (state, now_messages), sentiments, *rest = await _side_by_side(
-        session, current_waits, messages, moods, *([previous] if with_previous else []))
-    earlier: tuple[WaitSummary, _Messages] | None = rest[0] if rest else None
+        session, current_waits, messages, moods, *([previous_waits, previous_messages] if with_previous else []))
+    earlier: tuple[WaitSummary, _Messages] | None = (rest[0], rest[1]) if rest else None
     opted_out_now, open_count, oldest_at = state
     figures = summary.figures(sla_minutes)
     prev_figures = earlier[0].figures(sla_minutes) if earlier is not None else None

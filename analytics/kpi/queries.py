@@ -60,7 +60,7 @@ REPORT_SETTINGS = {"jit": "off", "work_mem": "64MB", "max_parallel_workers_per_g
 async def tune_for_report(session: AsyncSession) -> None:
     if session.bind.dialect.name != "postgresql":
         return
-    # One round trip for all of them (a report tunes up to four connections).
+    # One round trip for all of them (a report tunes up to five connections: engine._side_by_side).
     await session.execute(select(*(func.set_config(name, value, True) for name, value in REPORT_SETTINGS.items())))
 
 
