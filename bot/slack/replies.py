@@ -17,7 +17,7 @@ from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
 from bot.slack.jobs import SLACK_REACT, SLACK_THREAD_POST, lead_key
-from bot.slack.posting import Poster, enqueue_post
+from bot.slack.posting import Poster, after_crash, enqueue_post
 from bot.slack.reps import RepDirectory
 from bot.slack.text import quote
 from bot.twilio.sender import MAX_ATTEMPTS, queue_text_in
@@ -122,7 +122,7 @@ class TextResults:
         self.poster = poster
 
     def kind(self) -> JobKind:
-        return JobKind(run=self.run, recover=self.run, max_attempts=10)
+        return JobKind(run=self.run, recover=lambda job: self.run(after_crash(job)), max_attempts=10)
 
     async def run(self, job: Job) -> Outcome:
         p = job.payload
@@ -141,5 +141,5 @@ class TextResults:
             return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],
                                                                      "name": SENT_REACTION},
                                                job.attempts, job.created_at))
-        _, outcome = await self.poster.send(notify["channel"], message, notify.get("thread_ts"))
+        _, outcome = await self.poster.send(notify["channel"], message, notify.get("thread_ts"), job=job)
         return outcome

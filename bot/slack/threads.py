@@ -19,7 +19,7 @@ from analytics.masking import mask_address
 from analytics.models import HELP, OPT_IN, OPT_OUT, Contact, Conversation, Message
 from bot.outbox import DONE, FAILED, Job, JobKind, Outcome
 from bot.slack.deps import SlackDeps
-from bot.slack.posting import Poster
+from bot.slack.posting import Poster, after_crash
 from bot.slack.text import escape, quote
 
 SENTIMENT_EMOJI = {"very_happy": ":star-struck:", "happy": ":slightly_smiling_face:",
@@ -93,7 +93,7 @@ class LeadThreads:
         self.poster = poster
 
     def kind(self) -> JobKind:
-        return JobKind(run=self.run, recover=self.run, max_attempts=12)
+        return JobKind(run=self.run, recover=lambda job: self.run(after_crash(job)), max_attempts=12)
 
     async def run(self, job: Job) -> Outcome:
         async with self.deps.db.read() as session:
@@ -112,12 +112,12 @@ class LeadThreads:
         if conversation is not None and conversation.slack_thread_ts and conversation.slack_channel:
             text, blocks = render_lead_message(lead, parent=False, tz=self.deps.settings.tz)
             _, outcome = await self.poster.send(conversation.slack_channel, text, conversation.slack_thread_ts,
-                                                blocks)
+                                                blocks, job=job)
             return outcome
         if not self.deps.leads_channel:
             return Outcome(FAILED, "SLACK_LEADS_CHANNEL is not set")
         text, blocks = render_lead_message(lead, parent=True, tz=self.deps.settings.tz)
-        response, outcome = await self.poster.send(self.deps.leads_channel, text, None, blocks)
+        response, outcome = await self.poster.send(self.deps.leads_channel, text, None, blocks, job=job)
         if response is None or conversation is None:
             return outcome
         async with self.deps.db.transaction() as session:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from analytics.db import Database
 from analytics.models import Conversation, OutboxJob
@@ -255,3 +255,51 @@ async def test_an_api_text_to_a_lead_without_a_thread_posts_nothing_anonymous(
     assert resp.status == 202
     await drain(client, db)
     assert len(tw.sent) == 1 and slack.posted() == []
+
+
+async def _die_after(client: TestClient, db: Database, *, posted: bool, thread_ts: str | None = None) -> None:
+    """The outbox worker claims the queued lead post and dies: just after Slack took it (`posted`: the
+    chat.postMessage the job makes, into `thread_ts` or the channel, but nothing recorded) or before the
+    call; then its lease runs out and the job is recovered."""
+    box = outbox(client)
+    [job] = await box.claim()
+    if posted:
+        lead_threads = box.kinds[job.kind].run.__self__  # type: ignore[attr-defined]
+        _, outcome = await lead_threads.poster.send(LEADS, "the dead worker's post", thread_ts, job=job)
+        assert outcome.state == "done"
+    async with db.transaction() as session:
+        await session.execute(update(OutboxJob).values(updated_at=datetime.now(UTC) - timedelta(minutes=10)))
+    assert await box.recover_stale() == 1
+
+
+@pytest.mark.parametrize("posted", [True, False])
+async def test_a_lead_post_whose_worker_died_is_posted_exactly_once(client: TestClient, slack: FakeSlack,
+                                                                   db: Database, posted: bool) -> None:
+    assert (await post_signed(client, "/twilio/messages", inbound("Hi, how much is it?"))).status == 200
+    await _die_after(client, db, posted=posted)
+    await drain(client, db)
+    [parent] = slack.posted(LEADS)
+    assert await thread_of(db) == (LEADS, parent["ts"])  # the thread is known even when found, not posted
+    assert ("dead worker" in parent["text"]) is posted
+    assert [j.state for j in await jobs(db)] == ["done"]
+
+    # A reply in the thread: the same whether the dead worker's post reached Slack or not.
+    assert (await post_signed(client, "/twilio/messages", inbound("Also, is there a trial?"))).status == 200
+    await _die_after(client, db, posted=posted, thread_ts=parent["ts"])
+    await drain(client, db)
+    assert len(slack.posted(LEADS, thread_ts=parent["ts"])) == 1
+    # Searching needs the message metadata: it is asked for, and every post carries its job's id.
+    assert all(c.params.get("include_all_metadata") in (True, "true", "1")
+               for c in slack.calls_to("conversations.history") + slack.calls_to("conversations.replies"))
+    if posted:
+        assert slack.calls_to("conversations.history") and slack.calls_to("conversations.replies")
+    assert all(m["metadata"]["event_type"] == "leadline_job" for m in slack.posted(LEADS))
+
+
+async def test_without_history_access_a_recovered_post_is_posted_again(client: TestClient, slack: FakeSlack,
+                                                                        db: Database) -> None:
+    assert (await post_signed(client, "/twilio/messages", inbound("Hi, how much is it?"))).status == 200
+    slack.fail_next("conversations.history", status=200, error="missing_scope")
+    await _die_after(client, db, posted=True)
+    await drain(client, db)
+    assert len(slack.posted(LEADS)) == 2  # a repeated post rather than a lost one

@@ -24,12 +24,14 @@ Wire behaviour:
 * Auth: ``Authorization: Bearer <token>`` (or a ``token`` param) must be one of ``fake.tokens``; otherwise
   HTTP 200 ``{"ok": false, "error": "not_authed"|"invalid_auth"}`` like Slack.
 * Responses are HTTP 200 JSON. Unknown methods -> ``unknown_method``.
-* ``chat.postMessage`` -> ``{"ok", "channel", "ts", "message"}`` with unique increasing ts
-  (``1763900000.000100``, ``...000200``...). Messages are stored in ``fake.messages``.
+* ``chat.postMessage`` -> ``{"ok", "channel", "ts", "message"}`` with unique increasing ts, the posting
+  time in epoch seconds as Slack's (``1796531504.624117``). Messages are stored in ``fake.messages``.
   ``chat.update`` edits one (``message_not_found`` if unknown), ``chat.postEphemeral`` -> ``message_ts``,
   ``reactions.add`` (``already_reacted`` on duplicates; stored in ``fake.reactions``),
   ``users.info`` (``fake.add_user``; unknown -> ``user_not_found``), ``conversations.info``
-  (``fake.add_channel``; unknown -> ``channel_not_found``), ``conversations.replies`` (from stored messages),
+  (``fake.add_channel``; unknown -> ``channel_not_found``), ``conversations.replies`` and
+  ``conversations.history`` (from stored messages: ``oldest``, ``limit``/``cursor`` pages, message metadata
+  only with ``include_all_metadata``),
   ``files.getUploadURLExternal`` (``upload_url`` = ``http://127.0.0.1:PORT/upload/v1/<file_id>``), the raw
   upload POST (bytes stored in ``fake.files[file_id]``, answers ``OK - <n>``),
   ``files.completeUploadExternal`` (records ``fake.uploads``). So ``AsyncWebClient.files_upload_v2``
@@ -64,8 +66,6 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from tests.fakes.server import LocalServer
-
-TS_BASE = 1763900000
 
 
 @dataclass
@@ -260,8 +260,9 @@ class FakeSlack(LocalServer):
         ]
 
     def next_ts(self) -> str:
-        self._ts_counter += 1
-        return f"{TS_BASE + self._ts_counter // 10000}.{(self._ts_counter % 10000) * 100:06d}"
+        # Slack's ts is the posting time in epoch seconds (microseconds), unique and increasing per channel.
+        self._ts_counter = max(self._ts_counter + 1, int(_time.time() * 1_000_000))
+        return f"{self._ts_counter // 1_000_000}.{self._ts_counter % 1_000_000:06d}"
 
     # ------------------------------------------------------------------ plumbing
     @staticmethod
@@ -447,14 +448,34 @@ class FakeSlack(LocalServer):
 
     async def _m_conversations_replies(self, params: dict[str, Any]) -> web.Response:
         channel, ts = str(params.get("channel")), str(params.get("ts"))
-        thread = [
-            {k: v for k, v in m.items() if k != "channel"}
-            for m in self.messages
-            if m["channel"] == channel and (m["ts"] == ts or m.get("thread_ts") == ts)
-        ]
+        thread = [m for m in self.messages
+                  if m["channel"] == channel and (m["ts"] == ts or m.get("thread_ts") == ts)]
         if not thread:
             return self._err("thread_not_found")
-        return self._ok(messages=thread, has_more=False)
+        # Oldest first, the parent always included (as Slack does).
+        return self._page(thread[:1] + [m for m in thread[1:] if float(m["ts"]) > float(params.get("oldest") or 0)],
+                          params)
+
+    async def _m_conversations_history(self, params: dict[str, Any]) -> web.Response:
+        channel = str(params.get("channel"))
+        if (err := self._channel_error(channel)) is not None:
+            return err
+        oldest = float(params.get("oldest") or 0)
+        # Channel-level messages only (thread replies are not in the history), newest first.
+        top = [m for m in self.messages if m["channel"] == channel and m.get("thread_ts", m["ts"]) == m["ts"]
+               and float(m["ts"]) > oldest]
+        return self._page(top[::-1], params)
+
+    def _page(self, messages: list[dict[str, Any]], params: dict[str, Any]) -> web.Response:
+        """One page of `limit` (cursor = offset), metadata only with include_all_metadata, as Slack does."""
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata")).lower() in ("1", "true")
+        page = [{k: v for k, v in m.items() if k != "channel" and (with_metadata or k != "metadata")}
+                for m in messages[start:start + limit]]
+        more = start + limit < len(messages)
+        return self._ok(messages=page, has_more=more,
+                        response_metadata={"next_cursor": str(start + limit) if more else ""})
 
     async def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> web.Response:
         filename, length = params.get("filename"), params.get("length")
