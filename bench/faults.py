@@ -12,7 +12,7 @@
   `POST /api/messages`; the fake Twilio API answers each send after 0.4 s, so sends are in flight when
   `leadline serve` gets `kill -9`. After a restart (and the 2-minute job lease) every text must have
   reached Twilio exactly once or be marked `unknown` (never resent blindly), and every lead message must be
-  posted to Slack. The fake Twilio and Slack APIs run in this process, on loopback.
+  posted to Slack, none twice. The fake Twilio and Slack APIs run in this process, on loopback.
 
 A throwaway PostgreSQL cluster is started for the drills (the machine's `initdb`/`pg_ctl`), so the
 shared server is never touched.
@@ -24,6 +24,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import signal
 import sys
 import time
@@ -173,6 +174,7 @@ async def drill_outbox_kill9(server, leads: int = 40, texts_per_lead: int = 3) -
         # Twilio takes each text on arrival and answers 0.4 s later: a kill lands on sends in flight.
         tw.delay_next(0.4, times=100_000, record=True)
         tw.date_sent_null_on_create = True  # as real Twilio: no DateSent while a text is queued
+        slack.post_delay_s = 0.3  # likewise Slack: the post is made, the answer comes later
         env = {"TWILIO_ACCOUNT_SID": account, "TWILIO_FROM": "+15559990000", "TWILIO_API_BASE_URL": tw.base_url,
                "API_TOKEN": api_token, "SLACK_BOT_TOKEN": "xoxb-drill", "SLACK_SIGNING_SECRET": "drill-secret",
                "SLACK_API_BASE_URL": slack.base_url, "SLACK_LEADS_CHANNEL": "CLEADS"}
@@ -225,12 +227,16 @@ async def drill_outbox_kill9(server, leads: int = 40, texts_per_lead: int = 3) -
         sends = [str(form.get("Body")) for form in tw.sent]
         twice = sorted({b for b in sends if sends.count(b) > 1})
         missing = [b for b in bodies if b not in sends and b not in unknown]
-        posted = " ".join(str(m.get("text", "")) for m in slack.posted("CLEADS"))
-        unposted = [i for i in range(leads) if f"drill lead message {i}" not in posted]
-    ok = not twice and not missing and not unposted and busy == 0
+        # Each Slack post names one lead message (its thread post) or one text (mirrored into the thread).
+        named = [found.group(0) for m in slack.posted("CLEADS")
+                 if (found := re.search(r"drill lead message \d+\b|drill text \d+ for \+\d+", str(m.get("text"))))]
+        unposted = [i for i in range(leads) if f"drill lead message {i}" not in named]
+        posted_twice = sorted({n for n in named if named.count(n) > 1})
+    ok = not twice and not missing and not unposted and not posted_twice and busy == 0
     print(f"outbox-kill9: drained {waited:.0f} s after restart; jobs {states}; texts {statuses}; "
           f"at Twilio {len(set(sends))}/{len(bodies)}, sent twice {len(twice)}, unknown {len(unknown)}, "
-          f"lost {len(missing)}; lead messages not in Slack {len(unposted)} -> {'PASS' if ok else 'FAIL'}")
+          f"lost {len(missing)}; lead messages not in Slack {len(unposted)}, Slack posts made twice "
+          f"{len(posted_twice)} -> {'PASS' if ok else 'FAIL'}")
     return ok
 
 

@@ -24,6 +24,7 @@ from bot.digests.data import DigestData, gather
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome, enqueue
 from bot.settings import Settings
 from bot.slack.client import run_call
+from bot.slack.posting import after_crash, earlier_post, job_metadata
 
 log = logging.getLogger("leadline.digests")
 
@@ -84,9 +85,8 @@ class DigestPoster:
 
     def kind(self) -> JobKind:
         # A worker that died mid-post is handled like a retry: the stored ts prevents a second message
-        # once the post was recorded; a post in flight when the worker died may repeat, which is a smaller
-        # harm than a lost digest.
-        return JobKind(run=self.run, recover=self.run, max_attempts=MAX_ATTEMPTS)
+        # once the post was recorded, and a post made but not recorded is found by its job id.
+        return JobKind(run=self.run, recover=lambda job: self.run(after_crash(job)), max_attempts=MAX_ATTEMPTS)
 
     async def run(self, job: Job) -> Outcome:
         p = job.payload
@@ -97,10 +97,13 @@ class DigestPoster:
             return Outcome(FAILED, "digest row is gone")
         ts = row.slack_ts
         if ts is None:
-            args = {"channel": p["channel"], "text": p.get("text") or "KPI digest", "blocks": p.get("blocks")}
-            response, outcome = await run_call(self.web.chat_postMessage(**args))
-            if outcome.state != DONE:
-                return await self._not_done(job, digest_id, outcome)
+            response, outcome = await earlier_post(self.web, job, p["channel"]) if job.attempts > 1 else (None, None)
+            if response is None and outcome is None:
+                args = {"channel": p["channel"], "text": p.get("text") or "KPI digest", "blocks": p.get("blocks"),
+                        "metadata": job_metadata(job)}
+                response, outcome = await run_call(self.web.chat_postMessage(**args))
+            if response is None:
+                return await self._not_done(job, digest_id, outcome or Outcome(RETRY))
             ts = str(response["ts"])
             async with self.db.transaction() as session:
                 await digests.mark_posted(session, digest_id, ts)

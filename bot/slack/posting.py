@@ -39,6 +39,39 @@ async def enqueue_post(session: Any, channel: str, text: str, *, thread_ts: str 
                                         "blocks": blocks}, ordering_key=ordering_key)
 
 
+async def earlier_post(web: Any, job: Job, channel: str, thread_ts: str | None = None
+                       ) -> tuple[dict[str, Any] | None, Outcome | None]:
+    """(the message an earlier attempt of `job` posted, None) if there is one; (None, an outcome to end
+    this attempt with) when Slack could not be searched for now; (None, None): post it."""
+    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
+    args: dict[str, Any] = {"channel": channel, "oldest": f"{created.timestamp() - SEARCH_SLACK_S:.6f}",
+                            "include_all_metadata": True, "limit": 200}
+    for _ in range(SEARCH_PAGES):
+        call = web.conversations_replies(ts=thread_ts, **args) if thread_ts else web.conversations_history(**args)
+        response, outcome = await run_call(call)
+        if response is None:
+            if outcome.state == RETRY:
+                return None, outcome
+            log.warning("cannot search Slack for an earlier post; posting again",
+                        extra={"job": job.id, "error": outcome.error})
+            return None, None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            if (metadata.get("event_type") == JOB_EVENT
+                    and (metadata.get("event_payload") or {}).get("job_id") == job.id):
+                return {"channel": channel, "ts": message["ts"]}, None
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+        args["cursor"] = cursor
+    return None, None
+
+
+def job_metadata(job: Job) -> dict[str, Any]:
+    """The message metadata that ties a post to its outbox job (found again by `earlier_post`)."""
+    return {"event_type": JOB_EVENT, "event_payload": {"job_id": job.id}}
+
+
 def after_crash(job: Job) -> Job:
     """A job found running past its lease, as the attempt after its dead worker's (which may have posted)."""
     return replace(job, attempts=job.attempts + 1)
@@ -64,7 +97,7 @@ class Poster:
         its first attempt; a recovered job's first attempt was its dead worker's) is looked for first:
         found, its message stands for the post (`channel` and `ts` as chat.postMessage answers)."""
         if job is not None and job.attempts > 1:
-            found, outcome = await self._earlier_post(job, channel, thread_ts)
+            found, outcome = await earlier_post(self.deps.web, job, channel, thread_ts)
             if found is not None or outcome is not None:
                 return found, outcome or Outcome(DONE)
         args: dict[str, Any] = {"channel": channel, "text": clip(text, 3900)}
@@ -73,36 +106,8 @@ class Poster:
         if blocks:
             args["blocks"] = blocks[:MAX_BLOCKS]
         if job is not None:
-            args["metadata"] = {"event_type": JOB_EVENT, "event_payload": {"job_id": job.id}}
+            args["metadata"] = job_metadata(job)
         return await run_call(self.deps.web.chat_postMessage(**args))
-
-    async def _earlier_post(self, job: Job, channel: str, thread_ts: str | None
-                            ) -> tuple[dict[str, Any] | None, Outcome | None]:
-        """(the message an earlier attempt of `job` posted, None) if there is one; (None, an outcome to
-        end this attempt with) when Slack could not be searched for now; (None, None): post it."""
-        created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
-        args: dict[str, Any] = {"channel": channel, "oldest": f"{created.timestamp() - SEARCH_SLACK_S:.6f}",
-                                "include_all_metadata": True, "limit": 200}
-        web = self.deps.web
-        for _ in range(SEARCH_PAGES):
-            call = web.conversations_replies(ts=thread_ts, **args) if thread_ts else web.conversations_history(**args)
-            response, outcome = await run_call(call)
-            if response is None:
-                if outcome.state == RETRY:
-                    return None, outcome
-                log.warning("cannot search Slack for an earlier post; posting again",
-                            extra={"job": job.id, "error": outcome.error})
-                return None, None
-            for message in response.get("messages") or []:
-                metadata = message.get("metadata") or {}
-                if (metadata.get("event_type") == JOB_EVENT
-                        and (metadata.get("event_payload") or {}).get("job_id") == job.id):
-                    return {"channel": channel, "ts": message["ts"]}, None
-            cursor = (response.get("response_metadata") or {}).get("next_cursor")
-            if not cursor:
-                break
-            args["cursor"] = cursor
-        return None, None
 
     async def post(self, job: Job) -> Outcome:
         p = job.payload

@@ -134,6 +134,35 @@ async def test_failed_posts_retry_without_posting_twice(client: TestClient, slac
     assert len(slack.uploads) == 1 and slack.uploads[0].thread_ts == slack.posted(DIGESTS)[0]["ts"]
 
 
+async def test_a_digest_whose_worker_died_after_posting_is_not_posted_again(client: TestClient, slack: FakeSlack,
+                                                                             db: Database) -> None:
+    from datetime import timedelta
+
+    from slack_sdk.web.async_client import AsyncWebClient
+    from sqlalchemy import update
+
+    from analytics.models import OutboxJob
+    from bot.slack.posting import job_metadata
+    from tests.bot.test_slack_threads import BOT_TOKEN
+    from tests.bot.test_twilio_sending import outbox
+
+    assert await service(client).run_due(DAILY, now=ny(2026, 11, 3, 9, 0))
+    box = outbox(client)
+    [job] = await box.claim()
+    # The worker's chat.postMessage reached Slack; the process died before recording the message's ts.
+    web = AsyncWebClient(token=BOT_TOKEN, base_url=slack.base_url)
+    posted = await web.chat_postMessage(channel=DIGESTS, text="Daily digest", metadata=job_metadata(job))
+    async with db.transaction() as session:
+        await session.execute(update(OutboxJob).values(updated_at=datetime.now(UTC) - timedelta(minutes=10)))
+    assert await box.recover_stale() == 1
+    await drain(client, db)
+    assert [m["ts"] for m in slack.posted(DIGESTS)] == [posted["ts"]]
+    assert len(slack.uploads) == 1 and slack.uploads[0].thread_ts == posted["ts"]  # the chart still comes
+    async with db.read() as session:
+        row = await digests.find(session, DigestKey(DAILY, date(2026, 11, 2)), DIGESTS)
+    assert row is not None and row.state == digests.POSTED and row.slack_ts == posted["ts"]
+
+
 async def test_slack_refusal_marks_the_digest_failed(client: TestClient, slack: FakeSlack, db: Database) -> None:
     slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
     await service(client).run_due(DAILY, now=ny(2026, 11, 3, 9, 0))

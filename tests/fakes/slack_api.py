@@ -45,6 +45,7 @@ Scripted faults (checked before auth; they count calls of that method only; ``me
   ``{"ok": false, "error": "ratelimited"}``; ``status=500``/``503`` -> plain-text server error;
   ``status=200, error="channel_not_found"`` -> a Slack logical error.
 * ``fake.fail_for("chat.postMessage", seconds=2.0, status=503)`` -> every call fails until the window ends.
+* ``fake.post_delay_s = 0.3`` -> ``chat.postMessage`` stores the message at once and answers 0.3 s later.
 
 Recorded calls: ``fake.calls`` (``SlackCall``: method, params, headers, http_method, body_kind) and
 ``fake.calls_to(method)``. Faulted calls are recorded too (``SlackCall.faulted``).
@@ -52,6 +53,7 @@ Recorded calls: ``fake.calls`` (``SlackCall``: method, params, headers, http_met
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -151,6 +153,7 @@ class FakeSlack(LocalServer):
         self._faults: dict[str, deque[_Fault]] = {}
         self._windows: dict[str, _Window] = {}
         self._ts_counter = 0
+        self.post_delay_s = 0.0  # chat.postMessage answers this much after storing the message
         super().__init__()
         self.add_user(bot_user_id, "Leadline", "leadline", is_bot=True)
         self.app = web.Application(client_max_size=50 * 1024 * 1024)
@@ -394,6 +397,8 @@ class FakeSlack(LocalServer):
             message["thread_ts"] = str(params["thread_ts"])
             message["parent_user_id"] = self.bot_user_id
         self.messages.append({"channel": channel, **message})
+        if self.post_delay_s:
+            await asyncio.sleep(self.post_delay_s)  # posted at once, answered late: a kill lands in between
         return self._ok(channel=channel, ts=ts, message=message)
 
     async def _m_chat_update(self, params: dict[str, Any]) -> web.Response:
