@@ -54,6 +54,26 @@ async def renumber_sentiment(session: AsyncSession, conversation_ids: Iterable[i
         await session.execute(text(_RECOUNT.format(ids=ids)))
 
 
+async def number_unnumbered(session: AsyncSession) -> int:
+    """Number the conversations holding scored inbound messages without a `sentiment_seq`; how many.
+
+    Such rows come from replicas still running code older than migration 0002 during a rolling upgrade
+    (reports leave them out of conversation labels until numbered). The conversations' contacts are
+    locked first, as ingest locks them, so a message arriving meanwhile is numbered after these.
+    """
+    found = (await session.execute(
+        select(Message.conversation_id).where(
+            Message.direction == INBOUND, Message.sentiment_score.is_not(None), Message.sentiment_seq.is_(None),
+            Message.conversation_id.is_not(None)).distinct()
+    )).scalars().all()
+    if not found:
+        return 0
+    contacts = select(Conversation.contact_id).where(Conversation.id.in_(found))
+    await session.execute(select(Contact.id).where(Contact.id.in_(contacts)).order_by(Contact.id).with_for_update())
+    await renumber_sentiment(session, found)  # type: ignore[arg-type]
+    return len(found)
+
+
 async def rebuild_contact(session: AsyncSession, contact_id: int, config: IngestConfig) -> None:
     """Recompute everything derived from one contact's history, in the caller's transaction."""
     contact = await session.get(Contact, contact_id, with_for_update=True, populate_existing=True)

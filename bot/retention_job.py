@@ -1,4 +1,5 @@
-"""The daily purge of data older than RETENTION_DAYS (see analytics.retention)."""
+"""Daily upkeep: the purge of data older than RETENTION_DAYS (see analytics.retention), and numbering
+messages that replicas on older code stored without a sentiment rank (analytics.rebuild.number_unnumbered)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 
 from analytics.db import Database
+from analytics.rebuild import number_unnumbered
 from analytics.retention import purge_before
 
 log = logging.getLogger("leadline.retention")
@@ -18,3 +20,11 @@ async def purge_job(db: Database, days: int) -> None:
     if purged.messages or purged.waits or purged.conversations:
         log.info("retention purge", extra={"messages": purged.messages, "waits": purged.waits,
                                            "conversations": purged.conversations, "days": days})
+
+
+async def numbering_job(db: Database) -> None:
+    """Safe on several replicas at once: the contacts are locked, and numbering twice gives the same numbers."""
+    async with db.transaction() as session:
+        numbered = await number_unnumbered(session)
+    if numbered:
+        log.info("sentiment ranks numbered", extra={"conversations": numbered})

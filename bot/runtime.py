@@ -22,7 +22,7 @@ from bot.batcher import MicroBatcher
 from bot.calls import feature as calls_feature
 from bot.digests import feature as digests_feature
 from bot.outbox import JobKind, Outbox
-from bot.retention_job import purge_job
+from bot.retention_job import numbering_job, purge_job
 from bot.scheduler import scheduler_for
 from bot.services import Services
 from bot.slack import feature as slack_feature
@@ -72,6 +72,8 @@ async def workers(app: web.Application) -> AsyncIterator[None]:
     if settings.retention_days > 0:
         db, days = app[state.DB], settings.retention_days
         scheduler.cron("retention-purge", lambda: purge_job(db, days), hour=3, minute=17)
+    database = app[state.DB]
+    scheduler.cron("sentiment-numbering", lambda: numbering_job(database), hour=3, minute=47)
     for feature in FEATURES:
         await feature.start(app, runtime)
     runtime.outbox = Outbox(app[state.DB], runtime.kinds)

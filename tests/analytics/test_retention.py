@@ -51,3 +51,30 @@ async def test_purge_renumbers_a_conversation_it_cut_into(db: Database) -> None:
         seqs = dict((await session.execute(select(Message.sid, Message.sentiment_seq))).all())
         counter = (await session.execute(select(Contact.sentiment_seq))).scalar_one()
     assert seqs == {"open": 1, "late": 2} and counter == 2
+
+
+async def test_rows_stored_without_a_sentiment_rank_are_numbered(db: Database) -> None:
+    """Replicas on code older than migration 0002 store inbound messages without `sentiment_seq` during a
+    rolling upgrade; the daily numbering gives them their ranks, and the contact's counter follows."""
+    from sqlalchemy import update
+
+    from analytics.rebuild import number_unnumbered
+
+    await ingest(db, [
+        msg("a1", 0, body="price?"),
+        msg("a2", 1, body="hello??"),
+        msg("a3", 2, "outbound", "it's $49"),
+        msg("b1", 0, body="great, thanks!", address="+15550000002"),
+    ])
+    async with db.transaction() as session:
+        await session.execute(update(Message).where(Message.sid.in_(["a1", "a2"])).values(sentiment_seq=None))
+        await session.execute(update(Contact).where(Contact.address == "+15550001111").values(sentiment_seq=0))
+    async with db.transaction() as session:
+        assert await number_unnumbered(session) == 1  # one conversation lacked ranks
+    async with db.transaction() as session:
+        assert await number_unnumbered(session) == 0  # and now none does
+    async with db.read() as session:
+        seqs = dict((await session.execute(select(Message.sid, Message.sentiment_seq))).all())
+        counters = dict((await session.execute(select(Contact.address, Contact.sentiment_seq))).all())
+    assert seqs == {"a1": 1, "a2": 2, "a3": None, "b1": 1}
+    assert counters == {"+15550001111": 2, "+15550000002": 1}
