@@ -53,10 +53,10 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         # WAL is a property of the file, kept once set. Setting it again takes a lock that ignores the busy
         # timeout ("database is locked" while another process writes), so only a file not yet in WAL is set.
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA journal_mode")
         if str(cursor.fetchone()[0]).lower() != "wal":
             cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

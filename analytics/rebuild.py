@@ -9,6 +9,7 @@ Slack threads survive); waits are recreated.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select, text, update
@@ -54,18 +55,20 @@ async def renumber_sentiment(session: AsyncSession, conversation_ids: Iterable[i
         await session.execute(text(_RECOUNT.format(ids=ids)))
 
 
-async def number_unnumbered(session: AsyncSession) -> int:
-    """Number the conversations holding scored inbound messages without a `sentiment_seq`; how many.
+async def number_unnumbered(session: AsyncSession, *, since: datetime | None = None, limit: int = 500) -> int:
+    """Number up to `limit` conversations holding scored inbound messages (sent at or after `since`)
+    without a `sentiment_seq`; returns how many (call again while it returns `limit`).
 
     Such rows come from replicas still running code older than migration 0002 during a rolling upgrade
     (reports leave them out of conversation labels until numbered). The conversations' contacts are
     locked first, as ingest locks them, so a message arriving meanwhile is numbered after these.
     """
-    found = (await session.execute(
-        select(Message.conversation_id).where(
-            Message.direction == INBOUND, Message.sentiment_score.is_not(None), Message.sentiment_seq.is_(None),
-            Message.conversation_id.is_not(None)).distinct()
-    )).scalars().all()
+    query = select(Message.conversation_id).where(
+        Message.direction == INBOUND, Message.sentiment_score.is_not(None), Message.sentiment_seq.is_(None),
+        Message.conversation_id.is_not(None))
+    if since is not None:
+        query = query.where(Message.sent_at >= since)
+    found = list((await session.execute(query.distinct().limit(limit))).scalars())
     if not found:
         return 0
     contacts = select(Conversation.contact_id).where(Conversation.id.in_(found))

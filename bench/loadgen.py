@@ -75,8 +75,8 @@ class _Conn(asyncio.Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
-        if self.index >= 0:
-            self.done(self, None)
+        # In flight: the request failed. Idle: `done` takes it out of the idle pool and frees its slot.
+        self.done(self, None if self.index >= 0 else -1)
 
 
 async def run(host: str, port: int, requests: list[bytes], *, rate: float | None, seconds: float,
@@ -108,7 +108,15 @@ async def run(host: str, port: int, requests: list[bytes], *, rate: float | None
             idle.append(conn)
 
     def done(conn: _Conn, status: int | None) -> None:
-        nonlocal in_flight
+        nonlocal in_flight, conns
+        if status == -1:  # an idle connection the server closed
+            if conn in idle:
+                idle.remove(conn)
+            if backlog or not sending_done:
+                spawn(open_one())  # the closed connection's slot passes to the new one
+            else:
+                conns -= 1
+            return
         in_flight -= 1
         index = conn.index
         conn.index = -1
@@ -128,8 +136,8 @@ async def run(host: str, port: int, requests: list[bytes], *, rate: float | None
             finished.set()
 
     async def open_one() -> None:
+        """Open a connection whose slot (`conns`) the caller has already counted."""
         nonlocal conns
-        conns += 1
         try:
             _transport, conn = await loop.create_connection(lambda: _Conn(done), host, port)
         except OSError as exc:
@@ -140,20 +148,25 @@ async def run(host: str, port: int, requests: list[bytes], *, rate: float | None
 
     async def reopen() -> None:
         nonlocal conns
-        conns -= 1
         if backlog or not sending_done:
-            await open_one()
+            await open_one()  # the closed connection's slot passes to the new one
+        else:
+            conns -= 1
 
     def submit(index: int, due: float) -> None:
+        nonlocal conns
         result.sent += 1
         backlog.append((index, due))
         if idle:
             dispatch(idle.popleft())
         elif conns < concurrency:
+            conns += 1  # counted now: every request due in one timer tick must not open its own
             spawn(open_one())
 
     # Connections are opened before the clock starts, as a proxy in front of the service keeps them.
-    await asyncio.gather(*(open_one() for _ in range(min(concurrency, 64 if rate is not None else concurrency))))
+    first = min(concurrency, 64 if rate is not None else concurrency)
+    conns += first
+    await asyncio.gather(*(open_one() for _ in range(first)))
     start = time.perf_counter()
     deadline = start + seconds
     if rate is None:

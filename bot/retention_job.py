@@ -23,8 +23,18 @@ async def purge_job(db: Database, days: int) -> None:
 
 
 async def numbering_job(db: Database) -> None:
-    """Safe on several replicas at once: the contacts are locked, and numbering twice gives the same numbers."""
-    async with db.transaction() as session:
-        numbered = await number_unnumbered(session)
+    """Safe on several replicas at once: the contacts are locked, and numbering twice gives the same numbers.
+
+    Only the last week's messages are looked at (the time index, not the whole table, every night): rows
+    from older code are written while replicas are being upgraded, and this runs every night after that.
+    """
+    since, numbered = datetime.now(UTC) - timedelta(days=7), 0
+    while True:
+        # Chunks of 500 conversations, each its own transaction: few locks held at a time.
+        async with db.transaction() as session:
+            done = await number_unnumbered(session, since=since, limit=500)
+        numbered += done
+        if done < 500:
+            break
     if numbered:
         log.info("sentiment ranks numbered", extra={"conversations": numbered})

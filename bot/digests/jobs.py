@@ -24,7 +24,7 @@ from bot.digests.data import DigestData, gather
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome, enqueue
 from bot.settings import Settings
 from bot.slack.client import run_call
-from bot.slack.posting import after_crash, earlier_post, job_metadata
+from bot.slack.posting import earlier_post, job_metadata
 
 log = logging.getLogger("leadline.digests")
 
@@ -86,9 +86,9 @@ class DigestPoster:
     def kind(self) -> JobKind:
         # A worker that died mid-post is handled like a retry: the stored ts prevents a second message
         # once the post was recorded, and a post made but not recorded is found by its job id.
-        return JobKind(run=self.run, recover=lambda job: self.run(after_crash(job)), max_attempts=MAX_ATTEMPTS)
+        return JobKind(run=self.run, recover=lambda job: self.run(job, recovered=True), max_attempts=MAX_ATTEMPTS)
 
-    async def run(self, job: Job) -> Outcome:
+    async def run(self, job: Job, *, recovered: bool = False) -> Outcome:
         p = job.payload
         digest_id = int(p["digest_id"])
         async with self.db.read() as session:
@@ -97,7 +97,10 @@ class DigestPoster:
             return Outcome(FAILED, "digest row is gone")
         ts = row.slack_ts
         if ts is None:
-            response, outcome = await earlier_post(self.web, job, p["channel"]) if job.attempts > 1 else (None, None)
+            # A retry or a recovered job may have posted already (its `job.attempts` stays the outbox's, which
+            # decides when the digest is given up).
+            maybe_posted = job.attempts > 1 or recovered
+            response, outcome = await earlier_post(self.web, job, p["channel"]) if maybe_posted else (None, None)
             if response is None and outcome is None:
                 args = {"channel": p["channel"], "text": p.get("text") or "KPI digest", "blocks": p.get("blocks"),
                         "metadata": job_metadata(job)}

@@ -70,7 +70,8 @@ async def test_rows_stored_without_a_sentiment_rank_are_numbered(db: Database) -
         await session.execute(update(Message).where(Message.sid.in_(["a1", "a2"])).values(sentiment_seq=None))
         await session.execute(update(Contact).where(Contact.address == "+15550001111").values(sentiment_seq=0))
     async with db.transaction() as session:
-        assert await number_unnumbered(session) == 1  # one conversation lacked ranks
+        assert await number_unnumbered(session, since=T0 + timedelta(days=1)) == 0  # none sent since then
+        assert await number_unnumbered(session, since=T0) == 1  # one conversation lacked ranks
     async with db.transaction() as session:
         assert await number_unnumbered(session) == 0  # and now none does
     async with db.read() as session:
