@@ -51,12 +51,17 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite's implicit BEGIN is deferred only).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        # WAL is a property of the file, kept once set. Setting it again takes a lock that ignores the busy
-        # timeout ("database is locked" while another process writes), so only a file not yet in WAL is set.
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_S * 1000}")
+        # WAL is a property of the file, kept once set, so only a file not yet in WAL is switched. The
+        # switch takes a lock that ignores the busy timeout: when two connections to a new file race, the
+        # loser gets "database is locked" while the winner switches the file for both, so that is not an error.
         cursor.execute("PRAGMA journal_mode")
         if str(cursor.fetchone()[0]).lower() != "wal":
-            cursor.execute("PRAGMA journal_mode=WAL")
+            try:
+                cursor.execute("PRAGMA journal_mode=WAL")
+            except Exception as exc:  # the driver's OperationalError, wrapped by SQLAlchemy's adapter
+                if "locked" not in str(exc):
+                    raise
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
