@@ -118,13 +118,17 @@ async def events(request: web.Request) -> web.Response:
 
 
 def _well_formed(raw: bytes, content_type: str) -> bool:
-    """A JSON object, or a form whose `payload` (interactivity) is a JSON object when present."""
+    """The shapes Slack sends: a JSON object (whose `event`, if any, is an object), or a form that is a
+    slash command (`command`), interactivity (`payload`, a JSON object) or an `ssl_check`."""
     try:
         text = raw.decode("utf-8")
         if content_type == "application/json" or text.lstrip().startswith("{"):
-            return isinstance(json.loads(text), dict)
-        payload = parse_qs(text).get("payload")
-        return payload is None or isinstance(json.loads(payload[0]), dict)
+            body = json.loads(text)
+            return isinstance(body, dict) and isinstance(body.get("event", {}), dict)
+        form = parse_qs(text, keep_blank_values=True)
+        if "payload" in form:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        return "command" in form or "ssl_check" in form
     except ValueError:
         return False
 
