@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from analytics.db import is_sqlite
+
 
 def alembic_dir() -> Path:
     """The migration scripts: beside the packages in a checkout or image, else in the working directory."""
@@ -38,7 +40,7 @@ def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`. Synchronous: Alembic's env runs its own event loop."""
     command.upgrade(alembic_config(database_url), revision)
     url = make_url(database_url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+    if is_sqlite(database_url) and url.database and url.database != ":memory:":
         # Leave the file in WAL (analytics.db's mode), before the service's connections race to switch it.
         with contextlib.closing(sqlite3.connect(url.database, timeout=30)) as conn:
             conn.execute("PRAGMA journal_mode=WAL")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -43,8 +42,8 @@ async def earlier_post(web: Any, job: Job, channel: str, thread_ts: str | None =
                        ) -> tuple[dict[str, Any] | None, Outcome | None]:
     """(the message an earlier attempt of `job` posted, None) if there is one; (None, an outcome to end
     this attempt with) when Slack could not be searched for now; (None, None): post it."""
-    created = job.created_at if job.created_at.tzinfo else job.created_at.replace(tzinfo=UTC)
-    args: dict[str, Any] = {"channel": channel, "oldest": f"{created.timestamp() - SEARCH_SLACK_S:.6f}",
+    # `created_at` is aware UTC on both backends (the models' UTCDateTime).
+    args: dict[str, Any] = {"channel": channel, "oldest": f"{job.created_at.timestamp() - SEARCH_SLACK_S:.6f}",
                             "include_all_metadata": True, "limit": 200}
     for _ in range(SEARCH_PAGES):
         call = web.conversations_replies(ts=thread_ts, **args) if thread_ts else web.conversations_history(**args)
