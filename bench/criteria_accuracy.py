@@ -1,0 +1,93 @@
+"""Precision and recall of the text criteria on the labelled transcript lines, per split.
+
+Run from the repository root:
+
+    .venv/bin/python bench/criteria_accuracy.py [--errors]
+
+Each line of tests/audio_scoring/data/criteria_cases.csv is scored alone, as a one-utterance transcript, by
+find_bant (budget, authority, need, timeline), find_next_steps and find_objections; a criterion is predicted
+when the rule finds it. Prints precision and recall per criterion on the dev split, the holdout split and
+both, and the time per line. --errors lists the dev split's mistakes only: the holdout is never tuned on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from audio_scoring import find_bant, find_next_steps, find_objections  # noqa: E402
+from audio_scoring.result import Utterance  # noqa: E402
+
+CASES = ROOT / "tests" / "audio_scoring" / "data" / "criteria_cases.csv"
+COLUMNS = ("budget", "authority", "need", "timeline", "next_step", "objection")
+
+
+def load(path: Path = CASES) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def predict(speaker: str, text: str) -> dict[str, bool]:
+    transcript = [Utterance(speaker, 0.0, 3.0, text)]  # type: ignore[arg-type]
+    bant = find_bant(transcript)
+    return {
+        "budget": bant.budget.found,
+        "authority": bant.authority.found,
+        "need": bant.need.found,
+        "timeline": bant.timeline.found,
+        "next_step": bool(find_next_steps(transcript)),
+        "objection": bool(find_objections(transcript)),
+    }
+
+
+def precision_recall(rows: list[dict[str, str]], column: str) -> tuple[float, float, int, int, int]:
+    """(precision, recall, true positives, false positives, false negatives); 1.0 when undefined."""
+    tp = fp = fn = 0
+    for row in rows:
+        gold, got = row[column] == "1", predict(row["speaker"], row["text"])[column]
+        tp += gold and got
+        fp += got and not gold
+        fn += gold and not got
+    return (tp / (tp + fp) if tp + fp else 1.0, tp / (tp + fn) if tp + fn else 1.0, tp, fp, fn)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--errors", action="store_true", help="list the dev split's mistakes")
+    args = parser.parse_args()
+    rows = load()
+    splits = {
+        "dev": [r for r in rows if r["split"] == "dev"],
+        "holdout": [r for r in rows if r["split"] == "holdout"],
+        "all": rows,
+    }
+    print(f"{CASES.relative_to(ROOT)}: " + ", ".join(f"{n} {len(r)} lines" for n, r in splits.items()))
+    print(f"{'criterion':<11}" + "".join(f"{n + ' P':>11}{n + ' R':>11}" for n in splits) + "   positives")
+    for column in COLUMNS:
+        cells = [precision_recall(r, column) for r in splits.values()]
+        positives = "/".join(str(sum(row[column] == "1" for row in r)) for r in splits.values())
+        print(f"{column:<11}" + "".join(f"{p:>11.3f}{r:>11.3f}" for p, r, *_ in cells) + f"   {positives}")
+    if args.errors:
+        print("dev mistakes (gold -> predicted):")
+        for row in splits["dev"]:
+            got = predict(row["speaker"], row["text"])
+            wrong = [f"{c}={row[c]}->{int(got[c])}" for c in COLUMNS if got[c] != (row[c] == "1")]
+            if wrong:
+                print(f"  {row['id']:<4} {row['speaker']:<8} {' '.join(wrong):<30} {row['text']}")
+    start = time.perf_counter()
+    rounds = 20
+    for _ in range(rounds):
+        for row in rows:
+            predict(row["speaker"], row["text"])
+    per_line = (time.perf_counter() - start) / (rounds * len(rows))
+    print(f"time per line, all six criteria: {per_line * 1e6:.0f} us")
+
+
+if __name__ == "__main__":
+    main()
