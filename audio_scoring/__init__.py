@@ -5,10 +5,12 @@ lazily inside the functions that need them, so importing this package is cheap.
 """
 
 from audio_scoring.activity import VadParams, detect_activity, segments_from_probs, speech_probabilities
+from audio_scoring.bant import find_bant
 from audio_scoring.criteria import overall_score, score_criteria
 from audio_scoring.decode import CorruptAudio, MissingDependency, StereoAudio, UnsupportedAudio, load_stereo
 from audio_scoring.errors import ScoringError
 from audio_scoring.metrics import compute_metrics, count_interruptions
+from audio_scoring.objections import find_objections
 from audio_scoring.result import (
     Bant,
     BantItem,
@@ -24,7 +26,7 @@ from audio_scoring.result import (
 )
 from audio_scoring.score import score_call
 from audio_scoring.stages import STAGES, stage_profile
-from audio_scoring.text_rules import find_bant, find_next_steps, find_objections
+from audio_scoring.text_rules import find_next_steps
 from audio_scoring.transcribe import ModelUnavailable, transcribe_call, words_to_utterances
 
 __all__ = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from audio_scoring import bant as bant_rules
+from audio_scoring import objections as objection_rules
 from audio_scoring import text_rules
 from audio_scoring.result import Bant, Criterion, Feedback, Metrics, NextStep, Objection, Utterance
 from audio_scoring.stages import (
@@ -246,8 +248,8 @@ def score_criteria(
     profile = stage_profile(stage)
     if transcript is not None:
         next_steps = text_rules.find_next_steps(transcript) if next_steps is None else next_steps
-        objections = text_rules.find_objections(transcript) if objections is None else objections
-        bant = text_rules.find_bant(transcript) if bant is None else bant
+        objections = objection_rules.find_objections(transcript) if objections is None else objections
+        bant = bant_rules.find_bant(transcript) if bant is None else bant
     out: dict[str, Criterion] = {COMMUNICATION: communication(metrics, profile, duration_s, transcript)}
     for name in CRITERIA[1:]:
         if name not in profile.weights:

@@ -7,10 +7,12 @@ from collections.abc import Callable
 
 from audio_scoring import text_rules
 from audio_scoring.activity import detect_activity
+from audio_scoring.bant import find_bant
 from audio_scoring.criteria import overall_score, score_criteria
 from audio_scoring.decode import CHANNELS, load_stereo
 from audio_scoring.errors import ScoringError
 from audio_scoring.metrics import compute_metrics
+from audio_scoring.objections import find_objections
 from audio_scoring.result import Bant, BantItem, CallScore
 from audio_scoring.stages import stage_profile
 from audio_scoring.transcribe import transcribe_call, whisper_available
@@ -61,8 +63,8 @@ def score_call(
     duration = audio.duration_s
     metrics = compute_metrics(rep_segs, pro_segs, duration, transcript=transcript)
     next_steps = text_rules.find_next_steps(transcript) if transcript is not None else []
-    objections = text_rules.find_objections(transcript) if transcript is not None else []
-    bant = text_rules.find_bant(transcript) if transcript is not None else NO_BANT
+    objections = find_objections(transcript) if transcript is not None else []
+    bant = find_bant(transcript) if transcript is not None else NO_BANT
     criteria = score_criteria(
         metrics,
         duration,

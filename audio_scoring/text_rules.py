@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from audio_scoring.result import Bant, BantItem, NextStep, Objection, Utterance
+from audio_scoring import time_phrases
+from audio_scoring.result import NextStep, Utterance
 
-_SENTENCE = re.compile(r"[^.?!]+[.?!]?")
+# A period between digits ("1.5k", "9.30") does not end a sentence.
+_SENTENCE = re.compile(r"(?:[^.?!]|(?<=\d)\.(?=\d))+[.?!]?")
 _QUESTION_START = re.compile(
     r"^(what|how|who|whom|whose|when|where|why|which|do|does|did|is|are|was|were|can|could|would|will|"
     r"should|have|has|had|may|shall|any)\b",
@@ -56,25 +58,37 @@ def is_backchannel_text(text: str) -> bool:
 
 
 # --- next steps -------------------------------------------------------------------------------------
-_NEXT_ACTION = re.compile(
-    r"\b(schedul\w*|book\w*|set up|"
-    r"send (you |over )?(the |a )?(proposal|quote|contract|pricing|deck|agreement)|"
-    r"(a|the) (follow[- ]up|demo|meeting|call|trial|pilot|proposal)|next steps?|follow up|"
-    r"get (it|that) signed|sign(ed)? the|kick[- ]?off|onboarding)\b",
+# Someone commits to or proposes a future action: "I'll", "let's", "can we", "how about", "would Tuesday
+# work", or an imperative ("send me the contract", "book me in").
+_PROPOSE = re.compile(
+    r"\b(i'?ll(?! be\b)|i will(?! be\b)|we'?ll(?! be\b)|we will(?! be\b)|let'?s|let me|shall we|can we|"
+    r"could we|should we|how about|what about|what if (i|we)|would [\w:' ]{1,40}? work|"
+    r"does [\w:' ]{1,40}? work|i'?m going to|we'?re going to|go ahead and|can you|could you|"
+    r"next steps? (is|are|would be|will be)|put me down|book me|pencil (me|us|it) in)\b",
     re.I,
 )
-_WHEN = re.compile(
-    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|next week|this week|"
-    r"end of (the )?(week|month|quarter)|at (one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
-    r"\d{1,2})|\d{1,2}(:\d\d)? ?(am|pm)|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december)\b",
+_IMPERATIVE = re.compile(
+    r"^\W*(?:(?:ok(?:ay)?|great|so|and|then|sure|yes|yeah|perfect|alright|right)\W+)*"
+    r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get)\b",
     re.I,
 )
-_COMMIT = re.compile(
-    r"\b(let'?s|we will|we'll|i will|i'll|shall we|can we|could we|how about|would you be open to|"
-    r"works for (me|us)|i can do|we can do)\b",
+# Actions that move the deal on by themselves.
+_CONCRETE = re.compile(
+    r"\b(send\w*|sent over|email|e-mail|forward|text (you|me)|share|book\w*|schedul\w*|set up|put (a|an|the|it)|"
+    r"pencil|invite|introduce|intro|draft|pull together|prepare|sign\w*|kick ?off|demo|trial|pilot|"
+    r"proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case study|calculator|"
+    r"questionnaire|summary|recap|training|onboarding|workshop|walkthrough)\b",
     re.I,
 )
+# Actions that need a time to be a next step: "I'll get back to you" alone is a stall.
+_NEEDS_TIME = re.compile(
+    r"\b(call|ring|meet|meeting|talk|speak|chat|get back|come back|back to you|follow up|check in|check-in|"
+    r"reconvene|regroup|pick (this|it) up|review|go over|catch up|touch base|connect|get \w+( \w+)? on "
+    r"(the phone|a call)|grab|session|slot|sync|look)\b",
+    re.I,
+)
+_WINDOW_WORDS = 10
+_VAGUE = re.compile(r"\b(whenever|sometime|some time|if you ever|if we ever|at some point|feel free|anytime)\b", re.I)
 _AGREE = re.compile(
     r"\b(yes|yeah|sure|sounds good|works for (me|us)|that works|perfect|great|let'?s do (it|that)|"
     r"absolutely|of course|deal|see you|looking forward|okay|ok)\b",
@@ -83,15 +97,34 @@ _AGREE = re.compile(
 _REFUSE = re.compile(r"\b(no|not|can'?t|cannot|won'?t|don'?t)\b", re.I)
 
 
+def is_next_step(sentence: str) -> bool:
+    """A commitment to a concrete action, or to a vaguer one ("call", "regroup") with a day or time.
+
+    The action must follow the commitment closely: in "let me walk you through how the dashboard works,
+    and the weekly summary lands in your inbox" nothing is promised.
+    """
+    if _VAGUE.search(sentence):
+        return False
+    starts = [m.start() for m in _PROPOSE.finditer(sentence)]
+    starts += [m.start(1) for m in [_IMPERATIVE.search(sentence)] if m]
+    for start in starts:
+        window = " ".join(sentence[start:].split()[:_WINDOW_WORDS])
+        if _CONCRETE.search(window):
+            return True
+        if _NEEDS_TIME.search(window) and time_phrases.mentions_time(sentence):
+            return True
+    return False
+
+
 def find_next_steps(transcript: Sequence[Utterance]) -> list[NextStep]:
-    """Sentences that propose a concrete follow-up (an action plus a time or commitment language).
+    """Sentences that propose a concrete follow-up.
 
     ``agreed`` is set when the other party answers within their next utterance with agreement.
     """
     found: list[NextStep] = []
     for i, utt in enumerate(transcript):
         for sent in sentences(utt.text):
-            if not _NEXT_ACTION.search(sent) or not (_WHEN.search(sent) or _COMMIT.search(sent)):
+            if not is_next_step(sent):
                 continue
             reply = next((u for u in transcript[i + 1 :] if u.speaker != utt.speaker), None)
             agreed = bool(
@@ -104,106 +137,9 @@ def find_next_steps(transcript: Sequence[Utterance]) -> list[NextStep]:
     return found
 
 
-# --- objections --------------------------------------------------------------------------------------
-OBJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
-    "price": re.compile(
-        r"\b(expensive|pricey|costly|too much|"
-        r"(price|cost|pricing) (is|seems|feels|looks) (too )?(high|steep)|"
-        r"can'?t afford|out of (our|my) (budget|price range)|over (our|my) budget|cheaper)\b",
-        re.I,
-    ),
-    "timing": re.compile(
-        r"\b(not (a good|the right) time|not right now|maybe later|too busy|next year|"
-        r"revisit (this|it) later|"
-        r"no rush|not a priority right now)\b",
-        re.I,
-    ),
-    "competitor": re.compile(
-        r"\b(already (use|using|have|work with)|(another|other) (vendor|provider|tool|solution)|competitor|"
-        r"current (vendor|provider|tool)|happy with (our|what we have))\b",
-        re.I,
-    ),
-    "authority": re.compile(
-        r"\b(check with (my|our)|run (it|this) by|not my (decision|call)|need (approval|sign[- ]off)|"
-        r"my (boss|manager) (decides|has to)|above my pay grade)\b",
-        re.I,
-    ),
-    "need": re.compile(
-        r"\b(don'?t (really )?need|no need|not sure (we|i) need|don'?t see the (value|point)|"
-        r"works fine (as it is|for us)|not sure what is different|what'?s the difference)\b",
-        re.I,
-    ),
-}
-_ADDRESS = re.compile(
-    r"\b(understand|fair|good question|great question|that'?s why|because|difference|actually|"
-    r"customers|save|saves|roi|return|discount|compared|unlike|what if|would it help)\b",
-    re.I,
-)
-
-
-def find_objections(transcript: Sequence[Utterance]) -> list[Objection]:
-    """Prospect sentences matching an objection kind; addressed when the rep's reply engages with it."""
-    found: list[Objection] = []
-    for i, utt in enumerate(transcript):
-        if utt.speaker != "prospect":
-            continue
-        for sent in sentences(utt.text):
-            for kind, pattern in OBJECTION_PATTERNS.items():
-                if pattern.search(sent):
-                    found.append(
-                        Objection(kind=kind, text=sent, at_s=utt.start_s, addressed=_addressed(transcript, i))
-                    )
-                    break
-    return found
-
-
-def _addressed(transcript: Sequence[Utterance], i: int) -> bool:
-    """The rep's next utterance (within 20 s) is substantive: it explains or engages, not just "okay"."""
-    t0 = transcript[i].end_s
-    for utt in transcript[i + 1 :]:
-        if utt.start_s - t0 > 20.0:
-            return False
-        if utt.speaker == "rep" and not is_backchannel_text(utt.text):
-            return len(words(utt.text)) >= 8 or bool(_ADDRESS.search(utt.text))
-    return False
-
-
-# --- BANT ---------------------------------------------------------------------------------------------
-BANT_PATTERNS: dict[str, re.Pattern[str]] = {
-    "budget": re.compile(
-        r"\b(budget\w*|price range|spend(ing)?|invest(ment)?|\$ ?\d[\d,]*|\d[\d,.]* ?(k|thousand|million) "
-        r"(dollars|euros|pounds)?|(thousand|million) (dollars|euros|pounds))\b",
-        re.I,
-    ),
-    "authority": re.compile(
-        r"\b(decision[- ]?maker|(make|makes|making) the (decision|call)|decision|sign[- ]off|approv\w+|"
-        r"who else is involved|head of \w+|vp|director|ceo|cfo|procurement|my boss|stakeholders?)\b",
-        re.I,
-    ),
-    "need": re.compile(
-        r"\b(problem|challenge|pain( point)?|struggl\w*|waste|wasting|lose track|bottleneck|"
-        r"biggest issue|looking for|trying to (solve|fix|improve)|need to (fix|solve|improve))\b",
-        re.I,
-    ),
-    "timeline": re.compile(
-        r"\b(timeline|time ?frame|deadline|go live|roll (this|it) out|by (the )?end of|"
-        r"next quarter|this quarter|"
-        r"q[1-4]|within (a|\d+|one|two|three|six) (weeks?|months?)|by (january|february|march|april|may|june|"
-        r"july|august|september|october|november|december))\b",
-        re.I,
-    ),
-}
-
-
-def find_bant(transcript: Sequence[Utterance]) -> Bant:
-    """First evidence of each BANT element; the prospect's own words are preferred over the rep's question."""
-    items: dict[str, BantItem] = {}
-    for key, pattern in BANT_PATTERNS.items():
-        hits = [(u, s) for u in transcript for s in sentences(u.text) if pattern.search(s)]
-        pick = next(((u, s) for u, s in hits if u.speaker == "prospect"), hits[0] if hits else None)
-        items[key] = BantItem(found=True, evidence=pick[1], at_s=pick[0].start_s) if pick else BantItem(False)
-    return Bant(**items)
-
+def mentions_time(text: str) -> bool:
+    """A day, date or clock time: what turns "let's talk again" into a concrete next step."""
+    return time_phrases.mentions_time(text)
 
 # --- communication signals --------------------------------------------------------------------------
 _AGENDA = re.compile(
@@ -260,7 +196,3 @@ def prospect_questions(transcript: Sequence[Utterance]) -> list[tuple[Utterance,
             out.append((u, q, answered))
     return out
 
-
-def mentions_time(text: str) -> bool:
-    """A day, date or clock time: what turns "let's talk again" into a concrete next step."""
-    return bool(_WHEN.search(text))

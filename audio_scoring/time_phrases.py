@@ -1,0 +1,135 @@
+"""Time expressions in spoken English: when a buyer means to act, and when a next step is to happen.
+
+Date parsers (dateparser, parsedatetime) were tried and not used: they read "we may" and "I was born in
+March" as dates, miss "in the next few weeks", "by end of Q2" and "once the contract ends", and say
+nothing about whether the time is a plan, a past event or a support deadline, which is what the criteria
+need. These patterns name the shapes instead: a period (month, season, quarter, fiscal year, a date), an
+event that frees the buyer (a contract, licence or lease that ends; the busy season; new hires), a
+relative time ("in the next few weeks", "two months from now") and the words that make it a deadline
+("by", "before", "once", "no later than").
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUM = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
+    r"forty|forty-five|sixty|ninety|a few|a couple(?: of)?|several)"
+)
+_MONTH_NAMES = "january|february|march|april|june|july|august|september|october|november|december"
+_MONTH = rf"(?:{_MONTH_NAMES}|jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec)"
+# "may" is a month only where a month is expected: "in May", "by May", "mid-May", "May 3rd".
+_MAY = r"(?:(?<=\bin )|(?<=\bby )|(?<=\bbefore )|(?<=\buntil )|(?<=\bof )|(?<=-)|(?<=\bearly )|(?<=\blate ))may\b"
+_SEASON = (
+    r"(?:spring|summer|fall|autumn|winter|(?:the )?holidays|christmas|easter|thanksgiving|new year|"
+    r"labou?r day|memorial day|black friday|tax season|open enrollment|school year|(?:busy|peak|slow|high|"
+    r"low|quiet|off)(?:[- ]season| period| time| months?)|peak|off-season)"
+)
+_PERIOD = r"(?:week|month|quarter|year|season|fiscal year|financial year|half|sprint|term|semester)"
+_QUARTER = r"(?:q[1-4]|h[12]|fy ?\d{2,4}|(?:first|second|third|fourth) quarter|fiscal year|financial year|year[- ]end)"
+_ORDINAL = (
+    r"(?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|"
+    r"eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth|nineteenth|"
+    r"twentieth|twenty-\w+|thirtieth|thirty-first)"
+)
+_DATE = rf"(?:the {_ORDINAL}(?: of (?:the month|{_MONTH}))?|{_MONTH} {_ORDINAL}|{_MONTH} \d{{1,2}}\b)"
+# An event whose end frees the buyer to act: "once the contract with X ends", "our renewal comes up".
+_CONTRACT = r"(?:contract|renewal|licen[cs]e|lease|subscription|agreement|deal|term|commitment|plan)"
+_ENDS = (
+    r"(?:ends?|ending|expires?|expiring|runs? out|is up|'s up|comes? up|wraps? up|lapses?|finishes|"
+    r"is over|renews|closes)"
+)
+CONTRACT_EVENT = re.compile(
+    rf"\b{_CONTRACT}\b(?:[\w',$-]* ){{0,6}}?{_ENDS}\b|\b{_CONTRACT} (?:is |comes )?up for renewal\b|"
+    rf"\b(?:locked in|tied in|stuck) (?:with|to)\b",
+    re.I,
+)
+# Something the buyer plans around: "before the audit", "after the reorg", "once the new hires start".
+_EVENT = (
+    r"(?:audit|trade show|conference|launch|opening|reorg|re-org|merger|offsite|board meeting|kick-?off|"
+    r"go-live|new hires|hiring|migration|move|quarter closes|year closes|season starts|renewal|budget cycle|"
+    r"planning cycle|rollout)"
+)
+_TIME = rf"(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|{_QUARTER}\b|{_DATE}|(?:next|this|coming|following) {_PERIOD}\b|20\d\d\b)"
+_DEADLINE = (
+    r"(?:by|before|ahead of|no later than|not later than|in time for|prior to|until|till|after|once|"
+    r"when|from|starting(?: in| from)?|at the (?:latest|earliest)|around|early|mid|late|middle of|end of|"
+    r"start of|beginning of|sometime(?: in)?|for)"
+)
+DEADLINE_TIME = re.compile(
+    rf"\b{_DEADLINE}[ -](?:[\w'-]+ ){{0,5}}?(?:{_TIME}|(?:the |our |your )?{_EVENT}\b)", re.I
+)
+RELATIVE_FUTURE = re.compile(
+    rf"\b(?:(?:in|within|over) the (?:next|coming) (?:[\w-]+ ){{0,4}}?(?:days|weeks|months|quarters|years)|"
+    rf"within (?:[\w-]+ ){{0,4}}?(?:days?|weeks?|months?|quarters?|years?)|"
+    rf"(?:in )?{_NUM}(?: or {_NUM}| to {_NUM})? (?:days|weeks|months|years) from now|"
+    rf"in {_NUM}(?: or {_NUM}| to {_NUM})? (?:weeks|months|quarters|years)|"
+    rf"(?:end|start|beginning) of (?:the |this |next )?(?:month|quarter|year|{_QUARTER})|"
+    r"as soon as possible|asap|the sooner the better|right away|immediately|"
+    rf"(?:early|mid|late|later)[ -](?:this |next )?(?:{_PERIOD}|{_MONTH}|{_SEASON}))\b",
+    re.I,
+)
+QUARTER = re.compile(rf"\b{_QUARTER}\b", re.I)
+ANY_TIME = re.compile(rf"\b{_TIME}", re.I)
+
+# Past, habitual and personal times are not plans.
+PAST = re.compile(
+    rf"\b(?:last (?:week|month|quarter|year|time|spring|summer|fall|autumn|winter|{_MONTH_NAMES}|monday|"
+    r"tuesday|wednesday|thursday|friday)|ago|back in|yesterday|used to|was(?! to\b)|were(?! to\b)|had|did|"
+    r"went|tried|called|came|switched|moved|slipped|ran|took|happened|spent|launched|sent|joined|lost)\b",
+    re.I,
+)
+HABITUAL = re.compile(r"\b(?:every|each|always|usually|typically|normally|on (?:mondays|tuesdays|weekends))\b", re.I)
+PERSONAL = re.compile(
+    r"\b(?:born|birthday|wedding|anniversary|funeral|honeymoon|vacation|holiday (?:booked|trip)|"
+    r"on (?:the road|leave|pto)|out of (?:the )?office|i'?m (?:out|away|off)|closed)\b",
+    re.I,
+)
+HYPOTHETICAL = re.compile(r"\b(?:if (?:we|i|you) (?:ever|had|were)|even if|would have|could have)\b", re.I)
+
+# --- next steps: when something is to happen, to the day --------------------------------------------
+_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_CLOCK_WORD = r"(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|noon|\d{1,2}(?::\d\d)?)"
+WHEN = re.compile(
+    rf"\b(?:{_WEEKDAY}|tomorrow|tonight|today|this (?:morning|afternoon|evening)|first thing|"
+    rf"end of (?:the )?(?:day|week|month|quarter)|eod|next week|this week|later (?:this|today)|"
+    rf"(?:early|late|later) (?:next|this) week|in the morning|right after (?:this|the) (?:call|meeting)|"
+    rf"as soon as (?:we|i) (?:hang up|get off)|after (?:this|the) call|(?:in|within) {_NUM} (?:days?|weeks?)|"
+    rf"at {_CLOCK_WORD}|{_CLOCK_WORD} ?(?:am|pm|o'?clock)|\d{{1,2}}:\d\d|{_DATE}|"
+    rf"(?:the )?(?:first|second|last) week of {_MONTH}|{_MONTH}\b|{_MAY})",
+    re.I,
+)
+
+PLAN = re.compile(
+    r"\b(?:want|wants|'d like|would like|love to|hope|hoping|hopefully|aim|aiming|plan|planning|target|"
+    r"goal|ideal|ideally|realistic|realistically|looking at|thinking|expect|probably|go live|live|launch|"
+    r"roll\w* (?:it |this |that )?out|rollout|switch\w*|move|start\w*|kick\w* off|onboard\w*|implement\w*|"
+    r"up and running|in place|deploy\w*|decide|decision|pick|choose|sign|buy|purchase|pull the trigger|"
+    r"get going|train|pilot|trial|urgent|has to|have to|must|need to be|shopping)\b",
+    re.I,
+)
+
+def is_future_timeframe(sentence: str) -> bool:
+    """A time the speaker plans around, not a past, habitual or personal one.
+
+    Strong shapes stand alone: a deadline word before a period or event ("before our busy season in
+    March"), a relative future ("in the next few weeks"), a quarter, a contract that ends. A bare period
+    ("in June", "next month") counts only with plan words ("we'd want", "roll out", "ideal").
+    """
+    if PAST.search(sentence) or HABITUAL.search(sentence) or PERSONAL.search(sentence):
+        return False
+    if HYPOTHETICAL.search(sentence):
+        return False
+    if CONTRACT_EVENT.search(sentence) or RELATIVE_FUTURE.search(sentence) or QUARTER.search(sentence):
+        return True
+    if DEADLINE_TIME.search(sentence):
+        return True
+    return bool(ANY_TIME.search(sentence) and PLAN.search(sentence))
+
+
+
+
+def mentions_time(text: str) -> bool:
+    """A day, date or clock time: what turns "let's talk again" into a concrete next step."""
+    return bool(WHEN.search(text))
