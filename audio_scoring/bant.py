@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from audio_scoring import time_phrases
+from audio_scoring.objections import objection_kind
 from audio_scoring.result import Bant, BantItem, Utterance
 from audio_scoring.text_rules import is_question, sentences
 
@@ -101,11 +102,21 @@ def is_authority(sentence: str) -> bool:
 
 
 # --- need ---------------------------------------------------------------------------------------------
+# What a buyer wants to get done; "need to update the card" or "need to step out" are not among them.
+_GOAL = (
+    r"(?:get (?:visibility|better|more|a handle|on top of|ahead)|cut|stop|improve|reduce|fix our|find|see|"
+    r"know|track|replace|automate|speed up|figure out|"
+    r"understand|coach|train|scale|capture|respond|answer|hit|increase|grow|make sure|bring down|"
+    r"solve|keep up|catch|measure|monitor|standardi[sz]e|consolidate)"
+)
 _WANT = re.compile(
-    r"\b((we|i|they)('re| are| am|'m)? (really )?(need|needs|want|wants|'d like|would like|'d love|would love|"
-    r"looking for|after|shopping for|searching for|in the market for|trying to)|"
+    rf"\b((we|i|they)(?:'d| would) (like|love)( to {_GOAL}| (a|an|some|something|one|more|better|visibility)\b)|"
+    rf"(we|i|they)('re| are| am|'m)? (really )?(need|needs|want|wants) (to {_GOAL}|a|an|some|something|one|"
+    rf"help|better|more|visibility)\b|"
+    r"(we|i|they)('re| are| am|'m)? (really )?(looking for|after|shopping for|searching for|in the market for)\b|"
+    rf"(we|i|they)('re| are| am|'m)? (really )?trying to {_GOAL}|"
     r"(what|all) we('re| are)? (really )?(need|want|looking for)|"
-    r"have to (get|cut|bring|stop|fix our|find)|need (a|an|some|one|something|help|better|more|visibility)|"
+    rf"have to ({_GOAL}|get \w+( \w+)? (down|up|under control))|"
     r"(a|one) (better )?(way|place|tool|system) to)\b",
     re.I,
 )
@@ -119,7 +130,7 @@ _PAIN = re.compile(
 )
 _BUSINESS = re.compile(
     r"\b(we|we're|we've|our|us|my (team|reps|managers|people|sales)|the (team|reps)|right now|today|"
-    r"currently|leads?)\b",
+    r"currently|leads?|reps|staff|agents|managers|customers|close rate|pipeline)\b",
     re.I,
 )
 # Requests to the vendor and complaints about its product are not buying needs.
@@ -136,6 +147,8 @@ _NO_NEED = re.compile(r"\b(don'?t|do not|doesn'?t) (really )?need|\bno need\b|\b
 def is_need(sentence: str) -> bool:
     if SUPPORT.search(sentence) or _REQUEST.search(sentence) or _NO_NEED.search(sentence):
         return False
+    if objection_kind(sentence) in ("need", "risk"):  # doubting the need or the value is not a need
+        return False
     if _WANT.search(sentence) and not time_phrases.is_future_timeframe(sentence):
         return True
     return bool(_PAIN.search(sentence) and _BUSINESS.search(sentence))
@@ -143,7 +156,10 @@ def is_need(sentence: str) -> bool:
 
 # --- timeline -----------------------------------------------------------------------------------------
 def is_timeline(sentence: str) -> bool:
-    return not SUPPORT.search(sentence) and time_phrases.is_future_timeframe(sentence)
+    """A future timeframe, outside support talk and outside a timing objection ("this quarter is slammed")."""
+    if SUPPORT.search(sentence) or objection_kind(sentence) == "timing":
+        return False
+    return time_phrases.is_future_timeframe(sentence)
 
 
 RULES: dict[str, Callable[[str], bool]] = {

@@ -25,7 +25,7 @@ OBJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
         r"\b((too|pretty|quite|a bit|really|very|awfully) (expensive|pricey|steep|costly|much)|"
         r"more than (we|what we|i)( \w+)? (budgeted|pay|paid|spend|planned|expected to pay)|"
         r"(big|quite a|huge|real) jump|adds? up( fast)?|can'?t afford|out of (our|my) (budget|price range)|"
-        r"over (our|my) budget|no budget|budget'?s? (is )?(tight|gone|spent|frozen)|justify the (cost|price|spend)|"
+        r"over (our|my) budget|no budget|budget'?s? (is )?(gone|spent|frozen)|justify the (cost|price|spend)|"
         r"hard to justify|half the price|cheaper (elsewhere|option|alternative)|cutting costs|"
         r"a lot (of money|to ask)|not cheap|(price|cost|pricing) (is|seems|feels|looks) (too )?(high|steep))\b",
         re.I,

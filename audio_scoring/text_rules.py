@@ -72,12 +72,18 @@ _IMPERATIVE = re.compile(
     r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get)\b",
     re.I,
 )
+_DELIVERABLE = (
+    r"(?:demo|trial|pilot|proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case study|"
+    r"calculator|questionnaire|summary|recap|training|onboarding|workshop|walkthrough)"
+)
+# Asking the other side to do something: a support request ("can you send the login to...") unless it
+# is about the deal ("can you send over a quote by end of day?").
+_REQUEST = re.compile(r"^\W*(?:\w+\W+){0,2}?(can|could|would) you\b", re.I)
 # Actions that move the deal on by themselves.
 _CONCRETE = re.compile(
-    r"\b(send\w*|sent over|email|e-mail|forward|text (you|me)|share|book\w*|schedul\w*|set up|put (a|an|the|it)|"
-    r"pencil|invite|introduce|intro|draft|pull together|prepare|sign\w*|kick ?off|demo|trial|pilot|"
-    r"proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case study|calculator|"
-    r"questionnaire|summary|recap|training|onboarding|workshop|walkthrough)\b",
+    r"\b(send|sending (?:you|over|it|them)|email|e-mail|forward|text (you|me)|share|book\w*|schedul\w*|"
+    r"set up|put (a|an|the|it)|pencil|invite|introduce|intro|draft|pull together|prepare|sign\w*|kick ?off|"
+    rf"{_DELIVERABLE})\b",
     re.I,
 )
 # Actions that need a time to be a next step: "I'll get back to you" alone is a stall.
@@ -107,6 +113,9 @@ def is_next_step(sentence: str) -> bool:
         return False
     starts = [m.start() for m in _PROPOSE.finditer(sentence)]
     starts += [m.start(1) for m in [_IMPERATIVE.search(sentence)] if m]
+    if _REQUEST.search(sentence) and not re.search(rf"\b{_DELIVERABLE}\b", sentence, re.I):
+        action = _CONCRETE.search(sentence) or _NEEDS_TIME.search(sentence)
+        return bool(action and time_phrases.mentions_time(sentence))
     for start in starts:
         window = " ".join(sentence[start:].split()[:_WINDOW_WORDS])
         if _CONCRETE.search(window):

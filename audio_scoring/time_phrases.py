@@ -54,8 +54,8 @@ _EVENT = (
 _TIME = rf"(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|{_QUARTER}\b|{_DATE}|(?:next|this|coming|following) {_PERIOD}\b|20\d\d\b)"
 _DEADLINE = (
     r"(?:by|before|ahead of|no later than|not later than|in time for|prior to|until|till|after|once|"
-    r"when|from|starting(?: in| from)?|at the (?:latest|earliest)|around|early|mid|late|middle of|end of|"
-    r"start of|beginning of|sometime(?: in)?|for)"
+    r"when|starting(?: in| from)?|at the (?:latest|earliest)|around|early|mid|late|middle of|end of|"
+    r"start of|beginning of|sometime(?: in)?)"
 )
 DEADLINE_TIME = re.compile(
     rf"\b{_DEADLINE}[ -](?:[\w'-]+ ){{0,5}}?(?:{_TIME}|(?:the |our |your )?{_EVENT}\b)", re.I
@@ -64,14 +64,19 @@ RELATIVE_FUTURE = re.compile(
     rf"\b(?:(?:in|within|over) the (?:next|coming) (?:[\w-]+ ){{0,4}}?(?:days|weeks|months|quarters|years)|"
     rf"within (?:[\w-]+ ){{0,4}}?(?:days?|weeks?|months?|quarters?|years?)|"
     rf"(?:in )?{_NUM}(?: or {_NUM}| to {_NUM})? (?:days|weeks|months|years) from now|"
-    rf"in {_NUM}(?: or {_NUM}| to {_NUM})? (?:weeks|months|quarters|years)|"
+    rf"in (?:about |around |roughly |maybe |another |just )?{_NUM}(?: or {_NUM}| to {_NUM})? "
+    r"(?:weeks|months|quarters|years)|"
     rf"(?:end|start|beginning) of (?:the |this |next )?(?:month|quarter|year|{_QUARTER})|"
     r"as soon as possible|asap|the sooner the better|right away|immediately|"
     rf"(?:early|mid|late|later)[ -](?:this |next )?(?:{_PERIOD}|{_MONTH}|{_SEASON}))\b",
     re.I,
 )
-QUARTER = re.compile(rf"\b{_QUARTER}\b", re.I)
-ANY_TIME = re.compile(rf"\b{_TIME}", re.I)
+QUARTER = re.compile(rf"\b{_QUARTER}\b(?!'s)", re.I)
+# A named or coming period; "this year's budget" describes the budget, not a plan.
+NAMED_PERIOD = re.compile(
+    rf"\b(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|(?:next|coming|following) {_PERIOD}\b|20\d\d\b)(?!'s)", re.I
+)
+CURRENT_PERIOD = re.compile(rf"\bthis {_PERIOD}\b(?!'s)", re.I)
 
 # Past, habitual and personal times are not plans.
 PAST = re.compile(
@@ -101,12 +106,18 @@ WHEN = re.compile(
     re.I,
 )
 
-PLAN = re.compile(
+# Doing it: what a buyer does at the time they name.
+ACT = re.compile(
+    r"\b(?:go live|live|launch|roll\w* (?:it |this |that )?out|rollout|switch\w*|move|start\w*|kick\w* off|"
+    r"onboard\w*|implement\w*|up and running|in place|deploy\w*|decide|decision|pick|choose|sign\w*|buy|"
+    r"purchase|pull the trigger|get going|get (?:it|this) done|train|pilot|trial|shopping)\b",
+    re.I,
+)
+# Meaning to: a named period with these is a plan ("March would be ideal").
+INTENT = re.compile(
     r"\b(?:want|wants|'d like|would like|love to|hope|hoping|hopefully|aim|aiming|plan|planning|target|"
-    r"goal|ideal|ideally|realistic|realistically|looking at|thinking|expect|probably|go live|live|launch|"
-    r"roll\w* (?:it |this |that )?out|rollout|switch\w*|move|start\w*|kick\w* off|onboard\w*|implement\w*|"
-    r"up and running|in place|deploy\w*|decide|decision|pick|choose|sign|buy|purchase|pull the trigger|"
-    r"get going|train|pilot|trial|urgent|has to|have to|must|need to be|shopping)\b",
+    r"goal|ideal|ideally|realistic|realistically|looking at|thinking|expect|probably|urgent|has to|have to|"
+    r"must|need to be)\b",
     re.I,
 )
 
@@ -114,8 +125,9 @@ def is_future_timeframe(sentence: str) -> bool:
     """A time the speaker plans around, not a past, habitual or personal one.
 
     Strong shapes stand alone: a deadline word before a period or event ("before our busy season in
-    March"), a relative future ("in the next few weeks"), a quarter, a contract that ends. A bare period
-    ("in June", "next month") counts only with plan words ("we'd want", "roll out", "ideal").
+    March"), a relative future ("in the next few weeks"), a quarter, a contract that ends. A named period
+    ("in June", "next month") counts with a plan ("we'd want", "ideal") or an act ("roll out", "sign"); the
+    current one ("this week") only with an act, since "budget's tight this year" plans nothing.
     """
     if PAST.search(sentence) or HABITUAL.search(sentence) or PERSONAL.search(sentence):
         return False
@@ -125,7 +137,9 @@ def is_future_timeframe(sentence: str) -> bool:
         return True
     if DEADLINE_TIME.search(sentence):
         return True
-    return bool(ANY_TIME.search(sentence) and PLAN.search(sentence))
+    if NAMED_PERIOD.search(sentence):
+        return bool(ACT.search(sentence) or INTENT.search(sentence))
+    return bool(CURRENT_PERIOD.search(sentence) and ACT.search(sentence))
 
 
 
