@@ -6,8 +6,9 @@ Run from the repository root:
 
 Each line of tests/audio_scoring/data/criteria_cases.csv is scored alone, as a one-utterance transcript, by
 find_bant (budget, authority, need, timeline), find_next_steps and find_objections; a criterion is predicted
-when the rule finds it. Prints precision and recall per criterion on the dev split, the holdout split and
-both, and the time per line. --errors lists the dev split's mistakes only: the holdout is never tuned on.
+when the rule finds it. Prints precision and recall per criterion on each split (dev: tuned on; holdout:
+written with dev, before the rules; fresh: written after the rules were tuned) and on all lines, and the
+time per line. --errors lists the dev split's mistakes only: the other splits are never tuned on.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from audio_scoring import find_bant, find_next_steps, find_objections  # noqa: E
 from audio_scoring.result import Utterance  # noqa: E402
 
 CASES = ROOT / "tests" / "audio_scoring" / "data" / "criteria_cases.csv"
+SPLITS = ("dev", "holdout", "fresh")
 COLUMNS = ("budget", "authority", "need", "timeline", "next_step", "objection")
 
 
@@ -62,17 +64,14 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list the dev split's mistakes")
     args = parser.parse_args()
     rows = load()
-    splits = {
-        "dev": [r for r in rows if r["split"] == "dev"],
-        "holdout": [r for r in rows if r["split"] == "holdout"],
-        "all": rows,
-    }
+    splits = {name: [r for r in rows if r["split"] == name] for name in SPLITS}
+    splits["all"] = rows
     print(f"{CASES.relative_to(ROOT)}: " + ", ".join(f"{n} {len(r)} lines" for n, r in splits.items()))
-    print(f"{'criterion':<11}" + "".join(f"{n + ' P':>11}{n + ' R':>11}" for n in splits) + "   positives")
+    print(f"{'criterion':<10}" + "".join(f"{n + ' P':>10}{n + ' R':>10}" for n in splits) + "  positives")
     for column in COLUMNS:
         cells = [precision_recall(r, column) for r in splits.values()]
         positives = "/".join(str(sum(row[column] == "1" for row in r)) for r in splits.values())
-        print(f"{column:<11}" + "".join(f"{p:>11.3f}{r:>11.3f}" for p, r, *_ in cells) + f"   {positives}")
+        print(f"{column:<10}" + "".join(f"{p:>10.3f}{r:>10.3f}" for p, r, *_ in cells) + f"  {positives}")
     if args.errors:
         print("dev mistakes (gold -> predicted):")
         for row in splits["dev"]:
