@@ -47,7 +47,9 @@ _SPEND = re.compile(
 _BUDGET_PHRASE = re.compile(
     r"\b((the|our|my|a|no|any|this year's|next year's|tools?|software|training|marketing) budget\b|"
     r"budget('s| is| isn't| was| has| comes| resets| for| holder)\b|budgeted|line item|earmark\w*|"
-    r"set aside|allocat\w*|price range|money (isn't|is not|'s not) (really )?(the|an) (issue|problem|concern)|"
+    r"set aside|allocat\w*|price range|"
+    r"(money|price|cost|budget|pricing)( \w+){0,3} (isn't|is not|'s not|matters less|not)( \w+){0,3} "
+    r"(issue|problem|concern|factor|worry|thing|to us)|"
     r"pay for (it|this|that) (out of|from|with)|"
     r"(cost|price) (needs|has) to (be|come in) (under|below|less))",
     re.I,
@@ -72,18 +74,22 @@ def is_budget(sentence: str) -> bool:
 _ROLE = (
     r"(?:cfo|ceo|coo|cto|cio|cmo|cro|vp|vice president|director|head of \w+|owners?|partners?|founders?|"
     r"president|board|committee|procurement|purchasing|legal|general counsel|counsel|finance|"
-    r"boss|manager|managers|supervisor|it|team leads?|leadership|management|[A-Z][a-z]+ in \w+)"
+    r"boss|manager|managers|supervisor|it|team leads?|\w+ lead|leadership|management|gm|general manager|"
+    r"controller|comptroller|treasurer|principal|exec\w*|chief \w+ officer|svp|evp|higher-?ups?|"
+    r"(?:someone|people) above me|corporate|headquarters|hq|[A-Z][a-z]+ in \w+)"
 )
 _DECIDER = re.compile(
     r"\b(decision[- ]?maker|economic buyer|budget holder|final (say|call|word|decision)|"
     r"call the shots|(?:it's|its|it is) (my|our) (call|decision)|(my|our) decision|up to me|down to me|"
     r"the decision is (mine|ours)|i'?m the one who('d| would)? (decide|sign)|i (decide|sign|approve)|"
-    r"i can make the call|procurement|purchasing (team|department)|committee)\b",
+    r"i can make the call|procurement|purchasing (team|department)|committee|\w+'s (call|decision)|"
+    r"i (?:get to )?pull the trigger|(has|have|gets?) (a|the) (veto|final word|last word)|sign(ing)? authority)\b",
     re.I,
 )
 _DECIDE = (
     r"(?:decide\w*|decision|sign(?:s|ing)? off|signed off|sign(?:s|ature)?|approv(?:e|es|al)|"
-    r"has to approve|make(?:s)? the call|making the call|involved|vote|agree|goes? through|go past|"
+    r"has to approve|make(?:s)? the call|making the call|involved|vote|agree|goes? through|go past|bless|"
+    r"veto|green ?light|sign-off|buy-in|see the value|okay it|ok it|"
     r"handles? contracts|on board)"
 )
 _AUTHORITY = re.compile(
@@ -113,7 +119,11 @@ _WANT = re.compile(
     rf"\b((we|i|they)(?:'d| would) (like|love)( to {_GOAL}| (a|an|some|something|one|more|better|visibility)\b)|"
     rf"(we|i|they)('re| are| am|'m)? (really )?(need|needs|want|wants) (to {_GOAL}|a|an|some|something|one|"
     rf"help|better|more|visibility)\b|"
-    r"(we|i|they)('re| are| am|'m)? (really )?(looking for|after|shopping for|searching for|in the market for)\b|"
+    r"(we|i|they)('re| are| am|'m)? (really )?(after|in the market for)\b|"
+    r"\b(looking|hunting|searching|shopping|scouting) (for|around for) (a|an|some|something|one|ways?|tools?|"
+    r"software|options|help|better|more)\b|"
+    r"the (main|big|biggest|key|real|number one|top) (thing|priority|goal|need|issue|problem|challenge|"
+    r"headache|ask) (for us|we|is|right now)|getting a handle on|"
     rf"(we|i|they)('re| are| am|'m)? (really )?trying to {_GOAL}|"
     r"(what|all) we('re| are)? (really )?(need|want|looking for)|"
     rf"have to ({_GOAL}|get \w+( \w+)? (down|up|under control))|"
@@ -125,7 +135,8 @@ _PAIN = re.compile(
     r"keeps me up|too (long|slow)|way too|doesn'?t scale|won'?t hold up|fall(s|ing)? through the cracks|"
     r"slip|miss(ing|ed)?|los(e|ing|t) (deals?|leads?|track|customers|revenue|money|time|a)|wast\w*|"
     r"by hand|manual(ly)?|no idea|no (way|visibility)|nothing to|nobody (on|in|knows|sees|logs)|"
-    r"can'?t (see|tell|keep up|track)|take forever|go(es)? cold|terrible|late or not at all|dropping the ball)\b",
+    r"can'?t (see|tell|keep up|track)|take forever|go(es)? cold|terrible|late or not at all|dropping the ball|"
+    r"flying blind|in the dark|no clue|guesswork|gut feel|all over the place|falling behind|overwhelmed)\b",
     re.I,
 )
 _BUSINESS = re.compile(
@@ -141,6 +152,10 @@ _REQUEST = re.compile(
     r"new layout)|(you|they) gave us)\b",
     re.I,
 )
+# A past episode told as a story ("the phones were a mess for weeks") is not a need the buyer has now.
+_PAST_EPISODE = re.compile(
+    r"\b(was|were) (a |an |such a |a total |a complete )?(mess|nightmare|disaster|chaos|painful|rough|hell)\b", re.I
+)
 _NO_NEED = re.compile(r"\b(don'?t|do not|doesn'?t) (really )?need|\bno need\b|\bnot sure (we|i) need\b", re.I)
 
 
@@ -151,7 +166,7 @@ def is_need(sentence: str) -> bool:
         return False
     if _WANT.search(sentence) and not time_phrases.is_future_timeframe(sentence):
         return True
-    return bool(_PAIN.search(sentence) and _BUSINESS.search(sentence))
+    return bool(_PAIN.search(sentence) and _BUSINESS.search(sentence) and not _PAST_EPISODE.search(sentence))
 
 
 # --- timeline -----------------------------------------------------------------------------------------

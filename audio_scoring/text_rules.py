@@ -64,7 +64,8 @@ _PROPOSE = re.compile(
     r"\b(i'?ll(?! be\b)|i will(?! be\b)|we'?ll(?! be\b)|we will(?! be\b)|let'?s|let me|shall we|can we|"
     r"could we|should we|how about|what about|what if (i|we)|would [\w:' ]{1,40}? work|"
     r"does [\w:' ]{1,40}? work|i'?m going to|we'?re going to|go ahead and|can you|could you|"
-    r"next steps? (is|are|would be|will be)|put me down|book me|pencil (me|us|it) in)\b",
+    r"next steps? (is|are|would be|will be)|put me down|book me|pencil (me|us|it) in|why don'?t (you|we|i)|"
+    r"(my|our|the) plan is to|i'?m planning to|i'?m gonna|we'?re gonna)\b",
     re.I,
 )
 _IMPERATIVE = re.compile(
@@ -81,8 +82,9 @@ _DELIVERABLE = (
 _REQUEST = re.compile(r"^\W*(?:\w+\W+){0,2}?(can|could|would) you\b", re.I)
 # Actions that move the deal on by themselves.
 _CONCRETE = re.compile(
-    r"\b(send|sending (?:you|over|it|them)|email|e-mail|forward|text (you|me)|share|book\w*|schedul\w*|"
-    r"set up|put (a|an|the|it)|pencil|invite|introduce|intro|draft|pull together|prepare|sign\w*|kick ?off|"
+    r"\b(send|sending (?:you|over|it|them)|e-?mail (?:you|me|it|them|over|the|a)|forward|text (you|me)|share|"
+    r"book\w*|schedul\w*|set up|put (a|an|the|it)|pencil|invite|introduce|intro|draft|pull together|prepare|"
+    r"sign\w*|kick ?off|"
     rf"{_DELIVERABLE})\b",
     re.I,
 )

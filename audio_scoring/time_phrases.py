@@ -67,7 +67,9 @@ RELATIVE_FUTURE = re.compile(
     rf"in (?:about |around |roughly |maybe |another |just )?{_NUM}(?: or {_NUM}| to {_NUM})? "
     r"(?:weeks|months|quarters|years)|"
     rf"(?:end|start|beginning) of (?:the |this |next )?(?:month|quarter|year|{_QUARTER})|"
-    r"as soon as possible|asap|the sooner the better|right away|immediately|"
+    r"as soon as possible|asap|the sooner the better|sooner rather than later|right away|immediately|"
+    r"(?:in )?the near (?:future|term)|(?:first|second|back|front|latter|other) half of (?:the |this |next )?year|"
+    r"later (?:in|this) (?:the )?year|towards? the end of (?:the |this |next )?(?:year|month|quarter)|"
     rf"(?:early|mid|late|later)[ -](?:this |next )?(?:{_PERIOD}|{_MONTH}|{_SEASON}))\b",
     re.I,
 )
@@ -88,6 +90,7 @@ PAST = re.compile(
 HABITUAL = re.compile(r"\b(?:every|each|always|usually|typically|normally|on (?:mondays|tuesdays|weekends))\b", re.I)
 PERSONAL = re.compile(
     r"\b(?:born|birthday|wedding|anniversary|funeral|honeymoon|vacation|holiday (?:booked|trip)|"
+    r"(?:my|our|his|her) (?:son|daughter|kids?|wife|husband|mom|dad|mother|father|baby|family)|"
     r"on (?:the road|leave|pto)|out of (?:the )?office|i'?m (?:out|away|off)|closed)\b",
     re.I,
 )
