@@ -7,8 +7,8 @@ Run from the repository root:
 Each line of tests/audio_scoring/data/criteria_cases.csv is scored alone, as a one-utterance transcript, by
 find_bant (budget, authority, need, timeline), find_next_steps and find_objections; a criterion is predicted
 when the rule finds it. Prints precision and recall per criterion on each split (dev: tuned on; holdout:
-written with dev, before the rules; fresh: written after the rules were tuned) and on all lines, and the
-time per line. --errors lists the dev split's mistakes only: the other splits are never tuned on.
+written with dev, before the rules; fresh: written after the first tuning, then tuned on; unseen: written
+last, never tuned on) and on all lines, and the time per line. --errors lists the dev split's mistakes only: the other splits are never tuned on.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from audio_scoring import find_bant, find_next_steps, find_objections  # noqa: E
 from audio_scoring.result import Utterance  # noqa: E402
 
 CASES = ROOT / "tests" / "audio_scoring" / "data" / "criteria_cases.csv"
-SPLITS = ("dev", "holdout", "fresh")
+SPLITS = ("dev", "holdout", "fresh", "unseen")
 COLUMNS = ("budget", "authority", "need", "timeline", "next_step", "objection")
 
 
