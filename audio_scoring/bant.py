@@ -21,7 +21,8 @@ from audio_scoring.text_rules import is_question, sentences
 # bought, not about a purchase.
 SUPPORT = re.compile(
     r"\b(refund\w*|invoice\w*|bill|billing|billed|charged?|overcharg\w*|receipt|late fee|statement|"
-    r"declined|duplicate|balance|password|log ?in|logged|locked out|credit card|card on file|vat|ticket|"
+    r"declined|duplicate|balance|owe|owed|owing|paid|payments?|overdue|past due|password|log ?in|logged|"
+    r"locked out|credit card|card on file|vat|ticket|"
     r"outage|bug|crash\w*|broke|broken|error|fixed|fix (this|it|my|the)|reset|dispute|greyed out|"
     r"email address|approval email|export\w*|settings|downgrade|cancel\w*|account)\b",
     re.I,

@@ -22,7 +22,7 @@ _WHO = (
 
 OBJECTION_PATTERNS: dict[str, re.Pattern[str]] = {
     "price": re.compile(
-        r"\b((too|pretty|quite|a bit|really|very|awfully) (expensive|pricey|steep|costly|much)|"
+        r"\b(expensive|pricey|costly|(too|pretty|quite|a bit|really|very|awfully) (steep|much)|"
         r"more than (we|what we|i)( \w+)? (budgeted|pay|paid|spend|planned|expected to pay)|"
         r"(big|quite a|huge|real) jump|adds? up( fast)?|can'?t afford|out of (our|my) (budget|price range)|"
         r"over (our|my) budget|no budget|budget'?s? (is )?(gone|spent|frozen)|justify the (cost|price|spend)|"

@@ -90,7 +90,7 @@ class NextStep(_Dict):
 
 @dataclass(frozen=True)
 class Objection(_Dict):
-    kind: str  # price | timing | competitor | authority | need
+    kind: str  # price | timing | competitor | authority | need | risk
     text: str
     at_s: float
     addressed: bool

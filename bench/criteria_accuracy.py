@@ -8,7 +8,8 @@ Each line of tests/audio_scoring/data/criteria_cases.csv is scored alone, as a o
 find_bant (budget, authority, need, timeline), find_next_steps and find_objections; a criterion is predicted
 when the rule finds it. Prints precision and recall per criterion on each split (dev: tuned on; holdout:
 written with dev, before the rules; fresh: written after the first tuning, then tuned on; unseen: written
-last, never tuned on) and on all lines, and the time per line. --errors lists the dev split's mistakes only: the other splits are never tuned on.
+last, never tuned on) and on all lines, and the time per line. --errors lists the dev split's mistakes only:
+holdout and unseen are never tuned on.
 """
 
 from __future__ import annotations
