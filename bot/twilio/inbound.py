@@ -90,14 +90,15 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
 
 async def _auto_replies(session: AsyncSession, config: IngestConfig, options: InboundOptions,
                         items: Sequence[Received], results: Sequence[IngestResult]) -> list[str | None]:
-    """HELP_REPLY for help keywords; AFTER_HOURS_REPLY once per conversation outside business hours."""
+    """HELP_REPLY for help keywords Twilio did not answer itself; AFTER_HOURS_REPLY once per conversation outside business hours."""
     replies: list[str | None] = [None] * len(items)
     after_hours: dict[int, int] = {}  # conversation -> first item in this batch that may get the reply
     for i, (item, result) in enumerate(zip(items, results, strict=True)):
         if result.duplicate:
             continue
         if result.keyword == HELP:
-            replies[i] = options.help_reply or None
+            # With Advanced Opt-Out (`OptOutType` set) Twilio has already answered with the service's text.
+            replies[i] = None if item.message.opt_out_type else options.help_reply or None
         elif (result.keyword is None and not result.opted_out and options.after_hours_reply
               and result.conversation_id is not None and not config.calendar.is_open(item.at)):
             after_hours.setdefault(result.conversation_id, i)
