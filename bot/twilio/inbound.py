@@ -90,7 +90,8 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
 
 async def _auto_replies(session: AsyncSession, config: IngestConfig, options: InboundOptions,
                         items: Sequence[Received], results: Sequence[IngestResult]) -> list[str | None]:
-    """HELP_REPLY for help keywords Twilio did not answer itself; AFTER_HOURS_REPLY once per conversation outside business hours."""
+    """HELP_REPLY for help keywords Twilio did not answer itself; AFTER_HOURS_REPLY once per conversation
+    outside business hours."""
     replies: list[str | None] = [None] * len(items)
     after_hours: dict[int, int] = {}  # conversation -> first item in this batch that may get the reply
     for i, (item, result) in enumerate(zip(items, results, strict=True)):
