@@ -82,8 +82,13 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
     ]
     if automated:
         await record_messages(session, automated, config)
+    # A delivery repeated inside this batch answers what its first copy here answers (its reply is not
+    # stored yet, so `earlier` cannot know it); one repeated from an earlier batch, what that one stored.
+    first_copies = {item.message.sid: reply
+                    for item, result, reply in zip(items, results, replies, strict=True) if not result.duplicate}
     return [
-        twiml(earlier.get(_auto_sid(item.message.sid)) if result.duplicate else reply)
+        twiml(first_copies.get(item.message.sid, earlier.get(_auto_sid(item.message.sid))) if result.duplicate
+              else reply)
         for item, result, reply in zip(items, results, replies, strict=True)
     ]
 

@@ -30,6 +30,14 @@ OPT_IN_WORDS = ["START", "yes", "UNSTOP"]
 HELP_WORDS = ["HELP", "info"]
 
 
+def closed_now() -> dict[str, str]:
+    """Business hours that are closed whatever the wall clock says: yesterday, today and tomorrow (UTC) are
+    holidays (TIMEZONE is UTC in tests)."""
+    today = datetime.now(UTC).date()
+    return {"business_hours": "Mon-Sun 09:00-17:00",
+            "holidays": ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1))}
+
+
 @pytest.fixture
 async def tw() -> AsyncIterator[FakeTwilio]:
     async with FakeTwilio(SID, TOKEN) as fake:
@@ -139,11 +147,8 @@ async def test_advanced_opt_out_type_decides_whatever_the_words(client: TestClie
 
 async def test_no_after_hours_reply_to_an_opted_out_lead(database_url: str, make_client: MakeClient,
                                                         tw: FakeTwilio, db: Database) -> None:
-    # Closed whatever the wall clock says: yesterday, today and tomorrow (UTC) are holidays.
-    today = datetime.now(UTC).date()
-    holidays = ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1))
-    client = await make_client(settings_for(database_url, tw, business_hours="Mon-Sun 09:00-17:00",
-                                            holidays=holidays, after_hours_reply=CLOSED), start_workers=False)
+    client = await make_client(settings_for(database_url, tw, **closed_now(), after_hours_reply=CLOSED),
+                               start_workers=False)
     other = {"From": "+15551230002"}
     assert CLOSED in await webhook(client, "hello?", **other)  # the reply is on, for a lead who may get it
     assert "<Message" not in await webhook(client, "STOP")
