@@ -100,8 +100,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             stale = asyncio.run(_pending_revision(settings.database_url))
             if stale:
-                return _fail(f"the database schema is not current ({stale}); run `leadline db upgrade` "
-                             "or start without --no-migrate", 2)
+                # Name what kept the migrations from running, so the operator knows what to change.
+                how = "start without --no-migrate" if args.no_migrate else "set AUTO_MIGRATE=true"
+                return _fail(f"the database schema is not current ({stale}); run `leadline db upgrade` or {how}", 2)
     except Exception as exc:
         return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
     log.info("starting", extra={"host": settings.host, "port": settings.port, "version": package_version(),
