@@ -7,7 +7,6 @@ webhook's TwiML. The real app, the real twilio client, FakeTwilio.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -16,10 +15,13 @@ from sqlalchemy import select
 
 from analytics.db import Database
 from analytics.models import Contact, Message, OptEvent, Wait
+from tests.bot import test_twilio_sending as sending
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_twilio_sending import API, AUTH, SID, outbox
 from tests.bot.test_twilio_webhooks import BASE, LEAD, OURS, TOKEN, inbound, post_signed
 from tests.fakes import FakeTwilio
+
+tw = sending.tw  # fixture
 
 HELP_REPLY = "Leadline Sales: reply STOP to opt out. Call 555-0100 for help."
 CLOSED = "We're closed; we'll text you at 9am."
@@ -36,12 +38,6 @@ def closed_now() -> dict[str, str]:
     today = datetime.now(UTC).date()
     return {"business_hours": "Mon-Sun 09:00-17:00",
             "holidays": ",".join(str(today + timedelta(days=d)) for d in (-1, 0, 1))}
-
-
-@pytest.fixture
-async def tw() -> AsyncIterator[FakeTwilio]:
-    async with FakeTwilio(SID, TOKEN) as fake:
-        yield fake
 
 
 def settings_for(database_url: str, tw: FakeTwilio, **overrides: str):  # type: ignore[no-untyped-def]

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,6 +16,7 @@ from analytics.ingest import IncomingMessage, record_message
 from analytics.models import Contact, Message, Wait
 from bot import state
 from bot.services import ingest_config
+from tests.bot import test_twilio_sending as sending
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_calls_cli import run_main
 from tests.bot.test_cli import leadline
@@ -24,18 +24,14 @@ from tests.bot.test_twilio_sending import API, AUTH, SID
 from tests.bot.test_twilio_webhooks import OURS, TOKEN
 from tests.fakes import FakeTwilio
 
+tw = sending.tw  # fixture
+
 NY = "America/New_York"
 STOPPED = "+15550000001"  # wrote, was answered and opted out 40 days ago
 RECENT = "+15550000002"  # wrote 2 days ago
 WAITING = "+15550000003"  # wrote 40 days ago and is still waiting for an answer
 PURGED = {"price?", "it's $49", "STOP"}
 KEPT = {"hello again", "hi!", "still there?"}
-
-
-@pytest.fixture
-async def tw() -> AsyncIterator[FakeTwilio]:
-    async with FakeTwilio(SID, TOKEN) as fake:
-        yield fake
 
 
 async def seed(database_url: str, db: Database) -> None:

@@ -6,8 +6,6 @@ FakeTwilio checks what real Twilio checks: a Messaging Service send carries `Mes
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 from aiohttp.test_utils import TestClient
 from sqlalchemy import select
@@ -15,22 +13,17 @@ from sqlalchemy import select
 from analytics.db import Database
 from analytics.models import Message, Wait
 from tests.bot import test_slack_threads as threads
+from tests.bot import test_twilio_sending as sending
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_slack_threads import LEADS, REP, drain, post_event, settle, thread_of
 from tests.bot.test_twilio_sending import API, AUTH, SID, outbox
 from tests.bot.test_twilio_webhooks import BASE, LEAD, OURS, TOKEN, inbound, post_signed
 from tests.fakes import FakeSlack, FakeTwilio
 
-slack = threads.slack  # fixture
+slack, tw = threads.slack, sending.tw  # fixtures
 
 SERVICE = "MG" + "5" * 32
 WHATSAPP_LEAD = "whatsapp:+15551230002"
-
-
-@pytest.fixture
-async def tw() -> AsyncIterator[FakeTwilio]:
-    async with FakeTwilio(SID, TOKEN) as fake:
-        yield fake
 
 
 async def lead_writes(client: TestClient, lead: str, body: str = "Is the Pro plan still $49?") -> None:
