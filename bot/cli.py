@@ -49,6 +49,17 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _days(value: str) -> int:
+    """`--days N`: 0 or less would purge everything up to now (RETENTION_DAYS=0 means keep everything)."""
+    try:
+        days = int(value)
+    except ValueError:
+        days = 0
+    if days < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of days, 1 or more")
+    return days
+
+
 def cmd_db_purge(args: argparse.Namespace, settings: Settings) -> int:
     days = args.days if args.days is not None else settings.retention_days
     if days <= 0:
@@ -89,8 +100,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         else:
             stale = asyncio.run(_pending_revision(settings.database_url))
             if stale:
-                return _fail(f"the database schema is not current ({stale}); run `leadline db upgrade` "
-                             "or start without --no-migrate", 2)
+                # Name what kept the migrations from running, so the operator knows what to change.
+                how = "start without --no-migrate" if args.no_migrate else "set AUTO_MIGRATE=true"
+                return _fail(f"the database schema is not current ({stale}); run `leadline db upgrade` or {how}", 2)
     except Exception as exc:
         return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
     log.info("starting", extra={"host": settings.host, "port": settings.port, "version": package_version(),
@@ -287,7 +299,7 @@ def build_parser() -> argparse.ArgumentParser:
     purge = db_sub.add_parser("purge", help="delete message text older than RETENTION_DAYS",
                               description="Delete messages, waits and conversations older than RETENTION_DAYS "
                               "(or --days). Contacts and opt-out events are kept.")
-    purge.add_argument("--days", type=int, help="override RETENTION_DAYS for this run")
+    purge.add_argument("--days", type=_days, help="override RETENTION_DAYS for this run (1 or more)")
     purge.set_defaults(func=cmd_db_purge)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")

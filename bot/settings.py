@@ -68,7 +68,8 @@ class Settings(BaseSettings):
                                      "API, for every REST call and recording download.")
     after_hours_reply: str = Field("", description="Text sent once per conversation to a lead who writes "
                                    "outside business hours. Empty: none.")
-    help_reply: str = Field("", description="Text answered to HELP/INFO. Empty: none.")
+    help_reply: str = Field("", description="Text answered to HELP/INFO (not when Twilio's Advanced Opt-Out "
+                                          "answered it already). Empty: none.")
 
     # Slack
     slack_bot_token: SecretStr = Field(SecretStr(""), description="Bot token (`xoxb-...`) of the Slack app. "

@@ -82,22 +82,29 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
     ]
     if automated:
         await record_messages(session, automated, config)
+    # A delivery repeated inside this batch answers what its first copy here answers (its reply is not
+    # stored yet, so `earlier` cannot know it); one repeated from an earlier batch, what that one stored.
+    first_copies = {item.message.sid: reply
+                    for item, result, reply in zip(items, results, replies, strict=True) if not result.duplicate}
     return [
-        twiml(earlier.get(_auto_sid(item.message.sid)) if result.duplicate else reply)
+        twiml(first_copies.get(item.message.sid, earlier.get(_auto_sid(item.message.sid))) if result.duplicate
+              else reply)
         for item, result, reply in zip(items, results, replies, strict=True)
     ]
 
 
 async def _auto_replies(session: AsyncSession, config: IngestConfig, options: InboundOptions,
                         items: Sequence[Received], results: Sequence[IngestResult]) -> list[str | None]:
-    """HELP_REPLY for help keywords; AFTER_HOURS_REPLY once per conversation outside business hours."""
+    """HELP_REPLY for help keywords Twilio did not answer itself; AFTER_HOURS_REPLY once per conversation
+    outside business hours."""
     replies: list[str | None] = [None] * len(items)
     after_hours: dict[int, int] = {}  # conversation -> first item in this batch that may get the reply
     for i, (item, result) in enumerate(zip(items, results, strict=True)):
         if result.duplicate:
             continue
         if result.keyword == HELP:
-            replies[i] = options.help_reply or None
+            # With Advanced Opt-Out (`OptOutType` set) Twilio has already answered with the service's text.
+            replies[i] = None if item.message.opt_out_type else options.help_reply or None
         elif (result.keyword is None and not result.opted_out and options.after_hours_reply
               and result.conversation_id is not None and not config.calendar.is_open(item.at)):
             after_hours.setdefault(result.conversation_id, i)

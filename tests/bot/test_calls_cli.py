@@ -90,3 +90,19 @@ def test_reps_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     assert [r["name"] for r in as_json] == ["Alex Rep", "Bea"]
     assert as_json[1] == {"id": 2, "name": "Bea", "email": None, "phone": "+15557770002", "slack_user": None,
                           "role": None}
+
+
+def test_score_call_reads_an_mp3_like_its_wav(capsys: pytest.CaptureFixture[str]) -> None:
+    """plain_call.mp3 is plain_call.wav encoded by sox (tests/fixtures/audio/make_calls.py)."""
+    mp3 = leadline("score-call", str(AUDIO / "plain_call.mp3"), "--rep-channel", "right", "--json",
+                   "--no-transcribe")
+    assert mp3.returncode == 0, mp3.stderr
+    code, out, err = run_main(capsys, "score-call", str(AUDIO / "plain_call.wav"), "--rep-channel", "right",
+                              "--json", "--no-transcribe")
+    assert code == 0, err
+    from_mp3, from_wav = json.loads(mp3.stdout)["metrics"], json.loads(out)["metrics"]
+    # MP3 decoding adds ~0.17 s of encoder padding at the start; the talk is the same.
+    for key in ("rep_talk_s", "prospect_talk_s", "longest_monologue_s"):
+        assert from_mp3[key] == pytest.approx(from_wav[key], abs=0.4), key
+    assert from_mp3["talk_ratio"] == pytest.approx(from_wav["talk_ratio"], abs=0.02)
+    assert from_mp3["interruptions"] == from_wav["interruptions"]

@@ -61,26 +61,43 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_serve_migrates_sqlite_and_answers_healthz(tmp_path: Path) -> None:
+def start_serve(cwd: Path, env: dict[str, str] | None = None, *args: str) -> tuple[subprocess.Popen[str], int]:
+    """`leadline serve` on a free port, from `cwd`, with the process environment less DATABASE_* plus `env`."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    env.update({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic")})
-    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve"], cwd=tmp_path, env=env,
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
+    full_env.update({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic"), **(env or {})})
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *args], cwd=cwd, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return proc, port
+
+
+def wait_ready(proc: subprocess.Popen[str], port: int) -> None:
+    """Poll /readyz until it answers 200 (fails if the process exits first, or after a generous minute)."""
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
+                assert resp.status == 200
+                return
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"serve did not come up: {proc.communicate()[1][-2000:]}")
+            time.sleep(0.2)
+
+
+def stop_serve(proc: subprocess.Popen[str]) -> str:
+    """SIGTERM, wait, and return stderr; the exit must be clean."""
+    proc.terminate()
+    _, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr[-2000:]
+    return stderr
+
+
+def test_serve_migrates_sqlite_and_answers_healthz(tmp_path: Path) -> None:
+    proc, port = start_serve(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
-                    assert resp.status == 200
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"serve did not come up: {proc.communicate()[1][-2000:]}")
-                time.sleep(0.2)
+        wait_ready(proc, port)
         assert (tmp_path / "leadline.db").exists()
     finally:
-        proc.terminate()
-        _, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 0, stderr[-2000:]
+        stderr = stop_serve(proc)
     assert '"msg": "request"' in stderr and '"path": "/readyz"' in stderr

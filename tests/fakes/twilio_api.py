@@ -42,7 +42,9 @@ Behaviour of the fake:
   ``{"code": 20003, "message": "Authenticate", ...}``. An authenticated request for another account's
   path -> 404 / 20404.
 * ``POST .../Messages.json``: validates To (21604), From or MessagingServiceSid (21603), Body or MediaUrl
-  (21602), Body length (21617); returns 201 + a Message JSON (status ``queued``, or ``accepted`` when only
+  (21602), Body length (21617), From and To on the same channel (21910: ``whatsapp:+1...`` to
+  ``whatsapp:+1...``, a bare number to a bare number; a MessagingServiceSid picks the service's sender
+  for the channel); returns 201 + a Message JSON (status ``queued``, or ``accepted`` when only
   MessagingServiceSid is given, as Twilio does). The form is appended to ``tw.sent`` and the message is
   added to the store so it shows up in list/fetch. ``date_sent`` is set to the creation time (real Twilio
   returns ``null`` while queued; set ``tw.date_sent_null_on_create = True`` for that: the message then has
@@ -178,6 +180,12 @@ def _form_to_dict(items: Iterable[tuple[str, str]]) -> dict[str, str | list[str]
         else:
             out[key] = value
     return out
+
+
+def _channel(address: str) -> str:
+    """``whatsapp:+1...`` -> ``whatsapp`` (also ``messenger:``, ``rcs:``); a bare number -> ``sms``."""
+    prefix, sep, _ = address.partition(":")
+    return prefix.lower() if sep and prefix.lower() in {"whatsapp", "messenger", "rcs"} else "sms"
 
 
 def _basic_credentials(header: str) -> tuple[str | None, str | None]:
@@ -481,6 +489,9 @@ class FakeTwilio(LocalServer):
             return self._error(400, 21603, "A 'From' phone number is required.")
         if not body and not media:
             return self._error(400, 21602, "Message body is required.")
+        if from_ and _channel(str(from_)) != _channel(str(to)):
+            return self._error(400, 21910, "Invalid 'From' and 'To' pair. 'From' and 'To' should be of the same "
+                               "channel")
         assert isinstance(body, str)
         if len(body) > 1600:
             return self._error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
