@@ -163,9 +163,9 @@ def detect_activity(
     ``narrowband`` says whether the call is telephone-band audio; by default it is measured.
     """
     rep, prospect = speech_band(rep, source_rate), speech_band(prospect, source_rate)
-    if narrowband is None:
-        narrowband = is_narrowband(rep, prospect)
     db_rep, db_pro = frame_energy_db(rep), frame_energy_db(prospect)
+    if narrowband is None:
+        narrowband = is_narrowband(rep, prospect, energies=(db_rep, db_pro))
     out = []
     for audio, own, other in ((rep, db_rep, db_pro), (prospect, db_pro, db_rep)):
         probs = speech_probabilities(audio)

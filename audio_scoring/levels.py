@@ -7,6 +7,8 @@ quiet line as for a loud one.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
@@ -69,26 +71,29 @@ def audible_frames(
     return sound & ~bleed_mask(own_db, other_db, params)
 
 
-def is_narrowband(*channels: np.ndarray, frames: int = 200) -> bool:
+def is_narrowband(
+    *channels: np.ndarray, energies: Sequence[np.ndarray] | None = None, frames: int = 100
+) -> bool:
     """Whether the call is telephone-band audio: nothing above 5 kHz in its loudest frames (16 kHz audio).
 
     Measured rather than read from the file's sample rate, so a telephone recording saved at 16 or 44.1 kHz
-    is still read as one.
+    is still read as one. ``energies`` are the channels' ``frame_energy_db`` when already computed.
     """
-    rows = []
-    for x in channels:
+    picked = []
+    for i, x in enumerate(channels):
         n = len(x) // FRAME
-        if n:
-            rows.append(x[: n * FRAME].reshape(n, FRAME))
-    if not rows:
+        if n == 0:
+            continue
+        db = energies[i][:n] if energies is not None else frame_energy_db(x[: n * FRAME])
+        top = np.argpartition(db, -min(frames, n))[-min(frames, n) :]
+        picked.append(x[: n * FRAME].reshape(n, FRAME)[top])
+    if not picked:
         return False
-    allf = np.concatenate(rows)
-    loudest = allf[np.argsort(np.mean(allf**2, axis=1))[-frames:]]
-    spec = np.abs(np.fft.rfft(loudest * np.hanning(FRAME), axis=1)) ** 2
-    edge = int(NARROWBAND_EDGE_HZ / 16000 * FRAME)
+    spec = np.abs(np.fft.rfft(np.concatenate(picked) * np.hanning(FRAME), axis=1)) ** 2
     total = float(spec.sum())
     if total <= 0.0:
         return False
+    edge = int(NARROWBAND_EDGE_HZ / 16000 * FRAME)
     return 10.0 * np.log10(float(spec[:, edge:].sum()) / total + 1e-30) < NARROWBAND_HF_DB
 
 
