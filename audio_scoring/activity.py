@@ -1,56 +1,35 @@
-"""Speech activity per channel: Silero VAD probabilities, echo/bleed suppression, segmentation.
+"""Speech activity per channel: Silero VAD finds the speech, the channel's own sound bounds it.
 
 Silero VAD (the ONNX export faster-whisper 1.2.1 ships, vendored in ``assets/`` so that scoring works
-without the ``audio`` extra, run through onnxruntime) gives a speech
-probability per 32 ms frame. A phone line leaks each party into the other's channel (echo, crosstalk);
-Silero happily calls that quiet copy speech, so a frame is dropped from a channel when that channel is
-much quieter than the other AND its energy envelope follows the other's (a real quiet talker does not
-track the loud one). The surviving frames are turned into utterances the way a person marking the
-recording would: short pauses inside a sentence bridged, tiny blips dropped.
+without the ``audio`` extra, run through onnxruntime) gives a speech probability per 32 ms frame. Three
+things stand between those probabilities and talk time on a phone call:
+
+* Silero is far less sure of narrowband (8 kHz telephone) speech than of wideband speech: on the same
+  words its probabilities run about half as high, and quiet talkers on a noisy line barely reach 0.3. A
+  call whose audio has no content above 5 kHz is therefore read with lower thresholds.
+* A phone line leaks each party into the other's channel (echo, crosstalk) and Silero calls that quiet
+  copy speech. A frame is *bleed* when it is much quieter than the other channel and its energy envelope
+  follows the other's; bleed frames never count as speech (see ``levels.py``).
+* Silero's probability lags the sound by ~100 ms and its regions start and stop on its own schedule. Each
+  region found by Silero is widened by up to ``reach_s`` and then trimmed to the channel's audible sound,
+  so utterances run from the first to the last frame that stands above the line's own noise floor.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from audio_scoring.decode import MissingDependency
+from audio_scoring.decode import TARGET_RATE, MissingDependency, speech_band
+from audio_scoring.levels import FRAME, audible_frames, bleed_mask, frame_energy_db, is_narrowband
+from audio_scoring.vad_params import DEFAULT_VAD, VadParams
 
-FRAME = 512  # samples per Silero frame at 16 kHz
 RATE = 16000
 FRAME_S = FRAME / RATE
 
 Segment = tuple[float, float]
-
-
-@dataclass(frozen=True)
-class VadParams:
-    """Tuned on the espeak fixtures against exact ground truth (see docs/call-scoring.md)."""
-
-    threshold: float = 0.5
-    neg_threshold: float = 0.35
-    # Pauses shorter than this inside one party's speech stay inside the utterance.
-    min_silence_s: float = 0.45
-    min_speech_s: float = 0.12
-    # Silero's probability falls ~100 ms after the last word ends (measured on the fixtures), so
-    # segment ends are pulled in rather than padded out.
-    pad_start_s: float = 0.0
-    pad_end_s: float = -0.08
-    # Bleed: drop a frame that is this much quieter than the other channel and tracks its envelope.
-    bleed_db: float = 12.0
-    bleed_corr: float = 0.5
-    # Far below the other channel, a frame is bleed whatever its envelope does.
-    bleed_hard_db: float = 20.0
-    # Own-speech evidence: this far above the channel's noise floor, and how far it reaches (frames).
-    loud_db: float = 6.0
-    support_frames: int = 4
-    min_evidence_frames: int = 4
-
-
-DEFAULT_VAD = VadParams()
 
 
 MODEL_FILE = Path(__file__).parent / "assets" / "silero_vad_v6.onnx"
@@ -108,106 +87,93 @@ def speech_probabilities(audio: np.ndarray) -> np.ndarray:
     return np.concatenate(out).astype(np.float32)
 
 
-def frame_energy_db(audio: np.ndarray) -> np.ndarray:
-    n = -(-len(audio) // FRAME)
-    padded = np.zeros(n * FRAME, np.float32)
-    padded[: len(audio)] = audio
-    power = np.mean(padded.reshape(n, FRAME) ** 2, axis=1)
-    return 10.0 * np.log10(power + 1e-10)
-
-
-def bleed_mask(own_db: np.ndarray, other_db: np.ndarray, params: VadParams = DEFAULT_VAD) -> np.ndarray:
-    """True where ``own`` is a quiet, correlated copy of ``other`` (echo/crosstalk), not its own speech."""
-    n = min(len(own_db), len(other_db))
-    own_db, other_db = own_db[:n], other_db[:n]
-    # Echo arrives a few ms late and smeared, so compare against the other channel's nearby peak.
-    quieter = _max_filter(other_db, half=2) - own_db
-    corr = _rolling_corr(own_db, other_db, half=4)
-    return (quieter >= params.bleed_hard_db) | ((quieter >= params.bleed_db) & (corr >= params.bleed_corr))
-
-
-def own_speech_support(
-    own_db: np.ndarray, other_db: np.ndarray, params: VadParams = DEFAULT_VAD
-) -> np.ndarray:
-    """Frames near (within ~130 ms of) audible sound on this channel that is not bleed from the other.
-
-    Silero's probability is smoothed over time, so it stays high through the quiet frames around bleed;
-    gating it with this support keeps only speech the channel's own talker produced.
-    """
-    bleed = bleed_mask(own_db, other_db, params)
-    floor = float(np.percentile(own_db, 10)) if len(own_db) else 0.0
-    evidence = (own_db[: len(bleed)] > floor + params.loud_db) & ~bleed
-    # A lone loud frame is usually an echo peak that slipped past the test; speech lasts > 100 ms.
-    window = np.ones(2 * params.support_frames + 1)
-    count = np.convolve(evidence.astype(np.float64), window, mode="same")
-    return (
-        _max_filter((count >= params.min_evidence_frames).astype(np.float64), half=params.support_frames) > 0
+def speech_regions(
+    probs: np.ndarray, params: VadParams = DEFAULT_VAD, *, narrowband: bool = False
+) -> list[tuple[int, int]]:
+    """Frame ranges [start, end) where Silero hears speech: hysteresis, then short pauses bridged."""
+    on, off = (
+        (params.narrow_threshold, params.narrow_neg_threshold)
+        if narrowband
+        else (params.threshold, params.neg_threshold)
     )
-
-
-def _max_filter(x: np.ndarray, half: int) -> np.ndarray:
-    out = x.copy()
-    for k in range(1, half + 1):
-        out[k:] = np.maximum(out[k:], x[:-k])
-        out[:-k] = np.maximum(out[:-k], x[k:])
-    return out
-
-
-def _rolling_corr(a: np.ndarray, b: np.ndarray, half: int) -> np.ndarray:
-    """Pearson correlation of two envelopes over a sliding window of 2*half+1 frames."""
-    w = 2 * half + 1
-    if len(a) < w:
-        return np.zeros(len(a))
-    kernel = np.ones(w) / w
-
-    def mean(x: np.ndarray) -> np.ndarray:
-        return np.convolve(x, kernel, mode="same")
-
-    ma, mb = mean(a), mean(b)
-    cov = mean(a * b) - ma * mb
-    va = np.maximum(mean(a * a) - ma * ma, 1e-9)
-    vb = np.maximum(mean(b * b) - mb * mb, 1e-9)
-    return cov / np.sqrt(va * vb)
-
-
-def segments_from_probs(probs: np.ndarray, params: VadParams = DEFAULT_VAD) -> list[Segment]:
-    """Hysteresis over frame probabilities, then bridge short pauses and drop blips."""
-    raw: list[list[float]] = []
-    active = False
-    start = 0
+    raw: list[list[int]] = []
+    active, start = False, 0
     for i, p in enumerate(probs.tolist()):
-        if not active and p >= params.threshold:
+        if not active and p >= on:
             active, start = True, i
-        elif active and p < params.neg_threshold:
+        elif active and p < off:
             active = False
-            raw.append([start * FRAME_S, i * FRAME_S])
+            raw.append([start, i])
     if active:
-        raw.append([start * FRAME_S, len(probs) * FRAME_S])
-    merged: list[list[float]] = []
+        raw.append([start, len(probs)])
+    bridge = params.min_silence_s / FRAME_S
+    merged: list[list[int]] = []
     for seg in raw:
-        if merged and seg[0] - merged[-1][1] < params.min_silence_s:
+        if merged and seg[0] - merged[-1][1] < bridge:
             merged[-1][1] = seg[1]
         else:
             merged.append(seg)
-    total = len(probs) * FRAME_S
-    out = []
-    for a, b in merged:
-        if b - a < params.min_speech_s or b + params.pad_end_s <= a:
+    return [(a, b) for a, b in merged]
+
+
+def segments_from_probs(
+    probs: np.ndarray,
+    params: VadParams = DEFAULT_VAD,
+    audible: np.ndarray | None = None,
+    *,
+    narrowband: bool = False,
+) -> list[Segment]:
+    """Speech segments in seconds from frame probabilities.
+
+    With ``audible`` (one flag per frame), each Silero region is widened by ``reach_s`` and trimmed to
+    its first and last audible frame (a region with no audible frame is dropped); without it the regions
+    are taken as they are. Segments shorter than ``min_speech_s`` are dropped.
+    """
+    n = len(probs)
+    reach = round(params.reach_s / FRAME_S) if audible is not None else 0
+    spans: list[list[int]] = []
+    for a, b in speech_regions(probs, params, narrowband=narrowband):
+        lo, hi = max(0, a - reach), min(n, b + reach)
+        if audible is not None:
+            heard = np.flatnonzero(audible[lo:hi])
+            if len(heard) == 0:
+                continue
+            lo, hi = lo + int(heard[0]), lo + int(heard[-1]) + 1
+        if (hi - lo) * FRAME_S < params.min_speech_s:
             continue
-        out.append((round(max(0.0, a - params.pad_start_s), 3), round(min(total, b + params.pad_end_s), 3)))
-    return out
+        if spans and lo <= spans[-1][1]:  # widened neighbours touch: one utterance
+            spans[-1][1] = max(spans[-1][1], hi)
+        else:
+            spans.append([lo, hi])
+    return [(round(a * FRAME_S, 3), round(b * FRAME_S, 3)) for a, b in spans]
 
 
 def detect_activity(
-    rep: np.ndarray, prospect: np.ndarray, params: VadParams = DEFAULT_VAD
+    rep: np.ndarray,
+    prospect: np.ndarray,
+    params: VadParams = DEFAULT_VAD,
+    *,
+    source_rate: int = TARGET_RATE,
+    narrowband: bool | None = None,
 ) -> tuple[list[Segment], list[Segment]]:
-    """Speech segments (seconds) of the rep and the prospect channels, bleed removed."""
-    probs_rep = speech_probabilities(rep)
-    probs_pro = speech_probabilities(prospect)
+    """Speech segments (seconds) of the rep and the prospect channels, bleed removed.
+
+    ``rep`` and ``prospect`` are 16 kHz channels as ``load_stereo`` returns them; pass the file's
+    ``source_rate`` (``StereoAudio.source_rate``) so the speech detector hears them band-limited.
+    ``narrowband`` says whether the call is telephone-band audio; by default it is measured.
+    """
+    rep, prospect = speech_band(rep, source_rate), speech_band(prospect, source_rate)
     db_rep, db_pro = frame_energy_db(rep), frame_energy_db(prospect)
-    probs_rep = np.where(own_speech_support(db_rep, db_pro, params), probs_rep, 0.0)
-    probs_pro = np.where(own_speech_support(db_pro, db_rep, params), probs_pro, 0.0)
-    return segments_from_probs(probs_rep, params), segments_from_probs(probs_pro, params)
+    if narrowband is None:
+        narrowband = is_narrowband(rep, prospect, energies=(db_rep, db_pro))
+    out = []
+    for audio, own, other in ((rep, db_rep, db_pro), (prospect, db_pro, db_rep)):
+        probs = speech_probabilities(audio)
+        n = min(len(probs), len(own), len(other))
+        probs = np.where(bleed_mask(own[:n], other[:n], params), 0.0, probs[:n])
+        audible = audible_frames(own[:n], other[:n], params)
+        out.append(segments_from_probs(probs, params, audible, narrowband=narrowband))
+    return out[0], out[1]
 
 
 def total_length(segments: list[Segment]) -> float:

@@ -74,10 +74,11 @@ def load_stereo(path: str | os.PathLike[str]) -> StereoAudio:
 
 
 def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
-    """Linear-interpolation resampler.
+    """Linear-interpolation resampler: what transcription gets.
 
-    Telephone audio is band-limited to < 4 kHz, so upsampling 8 -> 16 kHz by interpolation loses nothing
-    the VAD or Whisper use; downsampling from wide-band rates is rare for calls and only slightly aliased.
+    Upsampling 8 -> 16 kHz this way keeps every original sample (at the even positions) but mirrors the
+    speech band into 4-8 kHz at -10 to -30 dB. Whisper does not mind (tiny.en transcribes the fixtures
+    slightly better with it), but Silero VAD does: speech detection uses ``speech_band``.
     """
     x = np.ascontiguousarray(x, dtype=np.float32)
     if src == dst:
@@ -92,6 +93,45 @@ def resample(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     n_out = round(len(x) * dst / src)
     t = np.arange(n_out, dtype=np.float64) * (src / dst)
     return np.interp(t, np.arange(len(x)), x).astype(np.float32)
+
+
+def speech_band(channel: np.ndarray, source_rate: int) -> np.ndarray:
+    """A channel of ``load_stereo`` as a band-limited resampler would have made it: nothing above the
+    source's Nyquist frequency (windowed-sinc FIR, numpy only).
+
+    Silero VAD reads the mirror images of linear interpolation as quieter, stranger speech: on real
+    telephone speech they cost up to 40 % of the talk time. For an 8 kHz source the original samples are
+    the even ones (``resample`` keeps them) and the odd ones are interpolated again by a half-band filter;
+    other rates below 16 kHz are low-passed.
+    """
+    x = np.ascontiguousarray(channel, dtype=np.float32)
+    if source_rate >= TARGET_RATE or len(x) < 2:
+        return x
+    if source_rate * 2 == TARGET_RATE:
+        original = x[0::2]
+        out = np.empty(len(original) * 2, dtype=np.float32)
+        out[0::2] = original
+        half = len(_HALF_BAND) // 2
+        out[1::2] = np.convolve(original, _HALF_BAND, mode="full")[half : half + len(original)]
+        return out[: len(x)]
+    taps = _sinc_taps(0.95 * source_rate / 2 / TARGET_RATE, 63)
+    return np.convolve(x, taps, mode="same").astype(np.float32)
+
+
+def _sinc_taps(cutoff: float, taps: int) -> np.ndarray:
+    """Kaiser-windowed sinc low-pass, ``cutoff`` as a fraction of the sample rate.
+
+    With an even number of taps the centre falls between two samples: the filter then also delays by
+    half a sample, which is what the 2x interpolation needs.
+    """
+    k = np.arange(taps) - (taps - 1) / 2
+    h = 2 * cutoff * np.sinc(2 * cutoff * k) * np.kaiser(taps, 8.0)
+    return (h / h.sum()).astype(np.float32)
+
+
+# Values half-way between samples: the odd samples of a 2x upsampling. 32 taps keep the mirror image of
+# anything below 3.4 kHz under -55 dB.
+_HALF_BAND = _sinc_taps(0.5, 32)
 
 
 def _read_wav(p: Path) -> tuple[np.ndarray | None, int]:

@@ -44,7 +44,7 @@ def score_call(
     rep = audio.channel(rep_channel)
     prospect = audio.channel("right" if rep_channel == "left" else "left")
     say("detecting speech")
-    rep_segs, pro_segs = detect_activity(rep, prospect)
+    rep_segs, pro_segs = detect_activity(rep, prospect, source_rate=audio.source_rate)
     transcript = None
     model_label = None
     notes: list[str] = []

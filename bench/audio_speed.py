@@ -60,7 +60,7 @@ def main() -> None:
         t0 = time.perf_counter()
         audio = load_stereo(path)
         t1 = time.perf_counter()
-        rep_segs, pro_segs = detect_activity(audio.left, audio.right)
+        rep_segs, pro_segs = detect_activity(audio.left, audio.right, source_rate=audio.source_rate)
         t2 = time.perf_counter()
         metrics = compute_metrics(rep_segs, pro_segs, audio.duration_s)
         t3 = time.perf_counter()

@@ -37,5 +37,5 @@ def activity_by_call() -> dict:
         audio = load_stereo(AUDIO / f"{name}.wav")
         left_is_rep = truth(name)["rep_channel"] == "left"
         rep, pro = (audio.left, audio.right) if left_is_rep else (audio.right, audio.left)
-        out[name] = (*detect_activity(rep, pro), audio.duration_s)
+        out[name] = (*detect_activity(rep, pro, source_rate=audio.source_rate), audio.duration_s)
     return out

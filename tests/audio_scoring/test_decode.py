@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from audio_scoring import CorruptAudio, ScoringError, UnsupportedAudio, load_stereo, score_call
-from audio_scoring.decode import resample
+from audio_scoring.decode import resample, speech_band
 from tests.audio_scoring.conftest import AUDIO, truth
 
 
@@ -77,3 +77,23 @@ def test_header_only_wav_has_no_audio(tmp_path: Path) -> None:
 def test_upsample_8k_keeps_samples_and_interpolates() -> None:
     x = np.array([0.0, 1.0, 0.0], np.float32)
     assert resample(x, 8000, 16000).tolist() == [0.0, 0.5, 1.0, 0.5, 0.0, 0.0]
+
+
+def test_speech_band_keeps_samples_and_adds_nothing_above_4k() -> None:
+    t = np.arange(8000) / 8000
+    tone = np.sin(2 * np.pi * 1000 * t).astype(np.float32)
+    band = speech_band(resample(tone, 8000, 16000), 8000)
+    assert np.array_equal(band[0::2], tone)
+    exact = np.sin(2 * np.pi * 1000 * np.arange(16000) / 16000)
+    assert np.abs(band[100:-100] - exact[100:-100]).max() < 1e-3
+    # Speech near the top of the phone band must not be mirrored above 4 kHz (Silero hears the mirror);
+    # linear interpolation leaves the mirror at about -10 dB.
+    high = speech_band(resample(np.sin(2 * np.pi * 3000 * t).astype(np.float32), 8000, 16000), 8000)
+    power = np.abs(np.fft.rfft(high * np.hanning(len(high)))) ** 2
+    above = power[np.fft.rfftfreq(len(high), 1 / 16000) > 4000].sum() / power.sum()
+    assert 10 * np.log10(above) < -60
+
+
+def test_speech_band_leaves_wideband_audio_alone() -> None:
+    x = np.random.default_rng(0).normal(0.0, 0.1, 1600).astype(np.float32)
+    assert np.array_equal(speech_band(x, 16000), x) and np.array_equal(speech_band(x, 44100), x)

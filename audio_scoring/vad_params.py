@@ -1,0 +1,35 @@
+"""The parameters of speech detection, in one frozen value (see docs/call-scoring.md, "Talk time")."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class VadParams:
+    """How speech is found; where each value comes from is in docs/call-scoring.md ("Talk time")."""
+
+    # Silero's own defaults (threshold, and the release threshold 0.15 below it), for wideband audio.
+    threshold: float = 0.5
+    neg_threshold: float = 0.35
+    # Narrowband (telephone) audio: Silero's probabilities run lower, so lower thresholds.
+    narrow_threshold: float = 0.12
+    narrow_neg_threshold: float = 0.06
+    # Pauses shorter than this inside one party's speech stay inside the utterance.
+    min_silence_s: float = 0.4
+    min_speech_s: float = 0.12
+    # How far a segment may reach beyond Silero's region into audible sound, before trimming.
+    reach_s: float = 0.192
+    # Bleed: a frame this much quieter than the other channel that tracks its envelope ...
+    bleed_db: float = 12.0
+    bleed_corr: float = 0.5
+    # ... or this much quieter whatever its envelope does.
+    bleed_hard_db: float = 20.0
+    # Audible: a frame this far above the channel's noise floor, or the median of the frames
+    # around it (faint_frames each side) this far above it (faint speech on a noisy line).
+    audible_db: float = 3.0
+    faint_db: float = 2.0
+    faint_frames: int = 4
+
+
+DEFAULT_VAD = VadParams()
