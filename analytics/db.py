@@ -78,7 +78,7 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
 _UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
 
 
-def breaks_connection(error: BaseException) -> bool:
+def breaks_connection(error: BaseException | None) -> bool:
     """True when a driver (asyncpg) error means the connection, or any new one now, cannot be used.
 
     Besides the SQLSTATEs above: asyncpg's InternalClientError, whose protocol is then out of step with the
