@@ -72,6 +72,37 @@ def _install_sqlite_pragmas(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+# SQLSTATEs by which PostgreSQL says it cannot serve a session now, whatever the statement: connection
+# exceptions (class 08), too many connections, and shutting down, crashed, or starting up / shutting down /
+# in recovery (57P01-57P03: a restart answers new connections with 57P03 for a moment).
+_UNAVAILABLE_SQLSTATES = frozenset({"53300", "57P01", "57P02", "57P03"})
+
+
+def breaks_connection(error: BaseException | None) -> bool:
+    """True when a driver (asyncpg) error means the connection, or any new one now, cannot be used.
+
+    Besides the SQLSTATEs above: asyncpg's InternalClientError, whose protocol is then out of step with the
+    server (asyncpg has closed the connection). It happens when the server ends a session (a fast shutdown,
+    pg_terminate_backend) and its FATAL error is read before the close: the next statement on that
+    connection fails with "cannot switch to state 12; another operation (2) is in progress". SQLAlchemy
+    before 2.0.50 (sqlalchemy#13241) neither wraps it nor invalidates the connection.
+    """
+    if type(error).__name__ == "InternalClientError":
+        return True
+    state = getattr(error, "sqlstate", None)
+    return isinstance(state, str) and (state.startswith("08") or state in _UNAVAILABLE_SQLSTATES)
+
+
+def _install_disconnect_rules(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "handle_error")
+    def _on_error(context: Any) -> None:
+        # A connection such an error leaves behind is dropped (and the pool's older ones with it, as for any
+        # disconnect), and the error says `connection_invalidated`: callers see the database unavailable (503),
+        # not a failed statement (500).
+        if breaks_connection(context.original_exception):
+            context.is_disconnect = True
+
+
 def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEngine:
     """Build the engine for `url` with the settings each backend needs."""
     check_database_url(url)
@@ -81,7 +112,7 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         )
         _install_sqlite_pragmas(engine)
         return engine
-    return create_async_engine(
+    engine = create_async_engine(
         url,
         echo=echo,
         pool_size=pool_size,
@@ -93,6 +124,8 @@ def make_engine(url: str, *, pool_size: int = 10, echo: bool = False) -> AsyncEn
         pool_timeout=10,
         connect_args={"timeout": 5, "command_timeout": 60},
     )
+    _install_disconnect_rules(engine)
+    return engine
 
 
 def is_unavailable(exc: BaseException) -> bool:
@@ -103,7 +136,9 @@ def is_unavailable(exc: BaseException) -> bool:
         return True
     if isinstance(exc, (OperationalError, InterfaceError)):
         return True
-    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+    if isinstance(exc, DBAPIError) and (exc.connection_invalidated or breaks_connection(exc.orig)):
+        return True
+    if breaks_connection(exc):  # a driver error SQLAlchemy did not wrap
         return True
     name = type(exc).__name__
     # asyncpg's own connection errors, raised before SQLAlchemy can wrap them (e.g. at connect).

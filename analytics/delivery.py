@@ -32,6 +32,7 @@ class StatusResult:
     changed: bool
     contact_address: str | None
     opted_out: bool
+    notify: str | None = None  # the message's `notify` (whom to tell what became of it)
 
 
 async def apply_status(session: AsyncSession, sid: str, status: str, error_code: int | None,
@@ -49,6 +50,6 @@ async def apply_status(session: AsyncSession, sid: str, status: str, error_code:
         message.status = status
         if error_code is not None:
             message.error_code = error_code
-    return StatusResult(True, changed, address, error_code == UNSUBSCRIBED)
+    return StatusResult(True, changed, address, error_code == UNSUBSCRIBED, message.notify)
 
 

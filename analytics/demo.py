@@ -81,7 +81,8 @@ def _lead_messages(rng: random.Random, lead: int, reps: list[int], start: dateti
 
     def add(direction: str, body: str, at: datetime, **kw: object) -> None:
         out.append(IncomingMessage(sid=f"DEMO{lead:05d}{len(out):03d}", address=address, direction=direction,
-                                   channel=channel, body=body, sent_at=at, **kw))  # type: ignore[arg-type]
+                                   channel=channel, body=body, sent_at=at, imported=True,
+                                   **kw))  # type: ignore[arg-type]
 
     for _ in range(rng.choice((1, 1, 2, 3))):
         t = _daytime(rng, t, tz)

@@ -38,6 +38,7 @@ class IncomingMessage:
     opt_out_type: str | None = None
     error_code: int | None = None
     error_message: str | None = None
+    imported: bool = False  # from history (an import), not received live
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def message_values(msg: IncomingMessage, contact_id: int, topics: TopicMatcher, 
         "sid": msg.sid, "contact_id": contact_id, "direction": msg.direction, "channel": msg.channel,
         "body": msg.body, "media_count": msg.media_count, "sent_at": msg.sent_at, "status": msg.status,
         "error_code": msg.error_code, "error_message": msg.error_message, "rep_id": msg.rep_id,
-        "automated": msg.automated,
+        "automated": msg.automated, "imported": msg.imported,
         "keyword": classify_keyword(msg.body, msg.opt_out_type) if inbound else None,
         "sentiment_score": sentiment.score if sentiment else None,
         "sentiment_label": sentiment.label if sentiment else None,

@@ -110,6 +110,12 @@ class Message(SQLModel, table=True):
     error_message: str | None = Field(default=None, max_length=500)
     rep_id: int | None = Field(default=None, foreign_key="rep.id", index=True)
     automated: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # Stored from history (`leadline import twilio`, `leadline demo`), not received live: such texts never
+    # raise SLA alerts, however recent.
+    imported: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # Whom to tell what becomes of an outbound text (JSON set by the service when it queues one, e.g. the
+    # Slack message a rep wrote it as): a later failed delivery is reported there. Analytics never reads it.
+    notify: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     # opt_out / opt_in / help when the whole message was a keyword; such messages open no wait.
     keyword: str | None = Field(default=None, max_length=16)
     sentiment_score: float | None = None

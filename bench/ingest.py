@@ -180,14 +180,17 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes] | mp.Process, timeout: f
     raise SystemExit(f"server on {port} did not start")
 
 
-def start_leadline(database_url: str, port: int, workers: int,
-                   extra_env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
+def start_leadline(database_url: str, port: int, workers: int, extra_env: dict[str, str] | None = None,
+                   log: Path | None = None) -> subprocess.Popen[bytes]:
+    """`leadline serve` on `port`; its log (JSON lines on stderr) goes to `log` when given, else nowhere."""
     env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "TWILIO_AUTH_TOKEN": TOKEN,
            "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", **(extra_env or {})}
     cmd = [sys.executable, "-m", "bot.cli", "serve"]
     if workers > 1:
         cmd += ["--workers", str(workers)]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # Never a pipe nobody reads: a full pipe would block the server's logging, and with it the server.
+    with open(log or os.devnull, "ab") as err:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err)
     wait_ready(port, proc)
     return proc
 

@@ -130,6 +130,10 @@ class Outbox:
     async def run_job(self, job: Job) -> Outcome:
         try:
             outcome = await self.kinds[job.kind].run(job)
+        except Unavailable as exc:
+            # An outage, not a bug: no traceback; the job is tried again with the usual backoff.
+            log.warning("outbox job: database unavailable, will retry", extra={"job": job.id, "kind": job.kind})
+            outcome = Outcome(RETRY, str(exc))
         except Exception as exc:
             log.exception("outbox job crashed", extra={"job": job.id, "kind": job.kind})
             outcome = Outcome(RETRY, f"{type(exc).__name__}: {exc}")

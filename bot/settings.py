@@ -85,7 +85,8 @@ class Settings(BaseSettings):
     slack_allowed_users: str = Field("", description="Comma-separated user IDs who may ask KPI questions. "
                                      "Empty: anyone in the workspace.")
     sla_alert_max_age_hours: float = Field(24, gt=0, description="Only waits that opened within this many "
-                                           "hours raise SLA alerts (imported history never alerts).")
+                                           "hours raise SLA alerts (imported history never alerts, however "
+                                           "recent).")
 
     # Digests
     slack_digest_channel: str = Field("", description="Channel ID for the daily/weekly/monthly KPI digests. "

@@ -2,8 +2,12 @@
 
 Runs every minute in every replica. Each alert is claimed with the processed_event key
 `sla-alert:<message id that opened the wait>` in the transaction that queues its posts, so a wait is
-alerted exactly once across replicas and restarts. Only waits opened within SLA_ALERT_MAX_AGE_HOURS
-are considered: imported history never alerts. With BUSINESS_HOURS the wait is measured in business time.
+alerted exactly once across replicas and restarts. With BUSINESS_HOURS the wait is measured in business time.
+
+Only leads waiting now are alerted: a wait alerts when at least one of its texts was received live, so
+history stored by `leadline import twilio` (or `leadline demo`) never alerts, however recent, while a lead
+whose imported wait gets a live follow-up does. Waits opened more than SLA_ALERT_MAX_AGE_HOURS ago never
+alert either (history kept from before the `message.imported` flag).
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 
 from analytics.masking import mask_address
-from analytics.models import WAIT_OPEN, Contact, Wait
+from analytics.models import INBOUND, WAIT_OPEN, Contact, Message, Wait
 from bot.outbox import enqueue
 from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
@@ -45,6 +49,10 @@ class SlaAlerts:
         settings = self.deps.settings
         sla = timedelta(minutes=settings.sla_minutes)
         calendar = settings.calendar
+        # The wait's texts are the lead's inbound messages from its opening to its last inbound one.
+        live_text = exists().where(Message.contact_id == Wait.contact_id, Message.direction == INBOUND,
+                                   Message.sent_at >= Wait.opened_at, Message.sent_at <= Wait.last_inbound_at,
+                                   Message.imported.is_(False))
         async with self.deps.db.read() as session:
             # Calendar time is never shorter than business time, so this bound loses no candidate.
             rows = (await session.execute(
@@ -53,7 +61,7 @@ class SlaAlerts:
                 .join(Contact, Contact.id == Wait.contact_id)
                 .where(Wait.state == WAIT_OPEN,
                        Wait.opened_at >= now - timedelta(hours=settings.sla_alert_max_age_hours),
-                       Wait.opened_at <= now - sla)
+                       Wait.opened_at <= now - sla, live_text)
                 .order_by(Wait.opened_at)
             )).all()
         out = []

@@ -3,7 +3,8 @@
 The message's `ts` (and the delivery's `event_id`) are claimed in processed_event in the same transaction
 that writes the outbound message and its `send_text` job, so Slack's retries and duplicate deliveries
 never send twice. The send job carries a `notify` target; its `text_result` follow-up (run here by
-`TextResults`) reacts with :white_check_mark: or tells the rep in the thread, in plain words, why not.
+`TextResults`) reacts with :white_check_mark: or tells the rep in the thread, in plain words, why not. When
+Twilio later reports the text undelivered, the check mark gives way to :warning: and the thread says why.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from sqlalchemy import select
 from analytics.models import Contact, Conversation
 from bot.errors import BadRequest, Refused
 from bot.outbox import DONE, Job, JobKind, Outcome, enqueue
+from bot.slack.client import run_call
 from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
@@ -20,13 +22,16 @@ from bot.slack.jobs import SLACK_REACT, SLACK_THREAD_POST, lead_key
 from bot.slack.posting import Poster, after_crash, enqueue_post
 from bot.slack.reps import RepDirectory
 from bot.slack.text import quote
-from bot.twilio.sender import MAX_ATTEMPTS, queue_text_in
+from bot.twilio.sender import MAX_ATTEMPTS, UNDELIVERED, queue_text_in
 
 NOTE_PREFIX = ";;"
 SENT_REACTION = "white_check_mark"
+UNDELIVERED_REACTION = "warning"
 NOTE_REACTION = "memo"
+TWILIO_ERROR_DOCS = "https://www.twilio.com/docs/api/errors/{code}"
 
-# Twilio error codes a rep can act on, in plain words.
+# Twilio error codes a rep can act on, in plain words: refusals when sending, and carrier or WhatsApp
+# errors of a text Twilio took but could not deliver (status callbacks).
 _TWILIO_REASONS = {
     21610: "the lead has unsubscribed (replied STOP), so carriers block texts to them",
     21211: "the lead's number is not a valid phone number",
@@ -36,13 +41,29 @@ _TWILIO_REASONS = {
     30003: "the lead's phone is unreachable",
     30005: "the lead's number is unknown or no longer exists",
     30006: "the lead's number is a landline or cannot receive texts",
+    30004: "the lead's number blocks texts from us",
+    30007: "the carrier filtered it as spam",
+    30008: "the carrier gave no reason (unknown error); trying again later may work",
+    30034: "our number is not registered for US A2P 10DLC texting, so US carriers block it",
+    63016: ("WhatsApp allows a free-form message only within 24 hours of the lead's last message; outside "
+            "that window it takes an approved message template"),
 }
+
+
+def undelivered_message(code: int | None) -> str:
+    """What to tell the rep when Twilio took a text but could not deliver it."""
+    if code is None:
+        return ":warning: Not delivered: the carrier did not say why."
+    reason = _TWILIO_REASONS.get(code) or f"see {TWILIO_ERROR_DOCS.format(code=code)}"
+    return f":warning: Not delivered (Twilio error {code}): {reason}."
 
 
 def result_message(result: str, code: int | None, error: str | None) -> str | None:
     """What to tell the rep in the thread about a text's result; None when a reaction says it all."""
     if result == "sent":
         return None
+    if result == UNDELIVERED:
+        return undelivered_message(code)
     if result == "opted_out":
         return ":no_entry: Not sent: the lead opted out (replied STOP), so Leadline will not text them."
     if result == "retrying":
@@ -141,5 +162,20 @@ class TextResults:
             return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],
                                                                      "name": SENT_REACTION},
                                                job.attempts, job.created_at))
+        if p["result"] == UNDELIVERED:
+            outcome = await self._mark_undelivered(notify["channel"], notify["ts"])
+            if outcome.state != DONE:
+                return outcome
         _, outcome = await self.poster.send(notify["channel"], message, notify.get("thread_ts"), job=job)
+        return outcome
+
+    async def _mark_undelivered(self, channel: str, ts: str) -> Outcome:
+        """The rep's message loses its check mark and gets a warning (both calls are safe to repeat)."""
+        web = self.poster.deps.web
+        _, outcome = await run_call(web.reactions_remove(channel=channel, timestamp=ts, name=SENT_REACTION),
+                                    ok_errors=frozenset({"no_reaction"}))
+        if outcome.state != DONE:
+            return outcome
+        _, outcome = await run_call(web.reactions_add(channel=channel, timestamp=ts, name=UNDELIVERED_REACTION),
+                                    ok_errors=frozenset({"already_reacted"}))
         return outcome

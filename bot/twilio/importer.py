@@ -42,7 +42,7 @@ def to_incoming(record: TwilioRecord) -> IncomingMessage | None:
         channel=channel_of(address, record.num_media), body=record.body or "",
         sent_at=record.date_sent.astimezone(UTC) if record.date_sent.tzinfo else record.date_sent.replace(tzinfo=UTC),
         media_count=record.num_media, status=record.status, automated=record.direction in AUTOMATED_DIRECTIONS,
-        error_code=record.error_code, error_message=record.error_message,
+        error_code=record.error_code, error_message=record.error_message, imported=True,
     )
 
 

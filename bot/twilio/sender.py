@@ -8,19 +8,22 @@ sending is never resent blindly: Twilio's message list is asked whether it went 
 
 A text may carry a `notify` target (opaque here; the Slack feature sets it for texts written in a lead
 thread): each result worth telling the rep (sent, refused, failing and retrying, given up, unknown) is
-written as a `text_result` job in the transaction that records it, for that feature to report.
+written as a `text_result` job in the transaction that records it, for that feature to report. The target
+is kept on the message too, so that a later `undelivered`/`failed` status callback is reported the same
+way (`tell_delivery_failed`), once per text.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aiohttp import ClientError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
@@ -38,6 +41,8 @@ from bot.slack.jobs import lead_key
 
 SEND_TEXT = "send_text"
 TEXT_RESULT = "text_result"
+UNDELIVERED = "undelivered"  # the `text_result` of a text Twilio took but could not deliver
+DELIVERY_FAILED = frozenset({"undelivered", "failed"})  # status callbacks that mean the lead did not get it
 MAX_ATTEMPTS = 8
 MAX_BODY_CHARS = 1600
 
@@ -100,6 +105,8 @@ async def queue_text_in(session: AsyncSession, services: Services, address: str,
     payload: dict[str, Any] = {"to": address, "body": text, "sid": local_sid}
     if notify is not None:
         payload["notify"] = notify
+        await session.execute(update(Message).where(Message.id == stored.message_id)
+                              .values(notify=json.dumps(notify)))
     job = await enqueue(session, SEND_TEXT, payload, ordering_key=f"text:{address}", now=at)
     return QueuedText(job.id or 0, local_sid, address)
 
@@ -115,6 +122,15 @@ def _result(job: Job, result: str, *, code: int | None = None, error: str | None
 async def _tell(session: AsyncSession, result: dict[str, Any] | None) -> None:
     if result is not None:
         await enqueue(session, TEXT_RESULT, result, ordering_key=result["notify"].get("ordering_key"))
+
+
+async def tell_delivery_failed(session: AsyncSession, notify: str, code: int | None) -> None:
+    """Queue the report that a text Twilio had taken was not delivered, in the caller's transaction.
+
+    `notify` is the message's stored target. Callers pass only the callback that first moved the message to
+    a final status, so a repeated or later callback reports nothing again."""
+    target = json.loads(notify)
+    await _tell(session, {"notify": target, "result": UNDELIVERED, "code": code, "error": None})
 
 
 def _transient(exc: TwilioRestException) -> bool:

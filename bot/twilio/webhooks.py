@@ -16,6 +16,7 @@ from bot import state
 from bot.errors import BadRequest, Forbidden, PayloadTooLarge, RequestTimeout
 from bot.twilio.inbound import Received
 from bot.twilio.parse import parse_inbound, parse_status
+from bot.twilio.sender import DELIVERY_FAILED, tell_delivery_failed
 from bot.twilio.signature import public_url, signature_valid
 
 log = logging.getLogger("leadline.twilio")
@@ -74,6 +75,9 @@ async def message_status(request: web.Request) -> web.Response:
         if result.opted_out and result.contact_address:
             await record_opt_event(session, result.contact_address, OPT_OUT, now, "twilio_21610",
                                    services.ingest)
+        if result.changed and update.status in DELIVERY_FAILED and result.notify:
+            # The rep was shown the text as sent: tell them it did not arrive, and why.
+            await tell_delivery_failed(session, result.notify, update.error_code)
     if not result.known:
         log.info("status for unknown message", extra={"sid": update.sid, "status": update.status})
     return web.Response(text="", status=204)

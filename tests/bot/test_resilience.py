@@ -10,11 +10,12 @@ import pytest
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.engine import make_url
 
 from analytics.db import Database
 from analytics.models import Message
+from bot import state
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_slack_threads import SECRET, slack, tw  # noqa: F401  (fixtures)
 from tests.bot.test_slack_threads import client as slack_client  # noqa: F401  (fixture)
@@ -133,3 +134,99 @@ async def test_slow_clients_and_a_flood_do_not_starve_others(database_url: str, 
     finally:
         for writer in stalled:
             writer.close()
+
+
+async def _proxied_client(pg_database_url: str | None, make_client: MakeClient) -> tuple[TestClient, TcpProxy]:
+    """The app on PostgreSQL through a TcpProxy, its workers stopped so that only requests use the pool."""
+    if pg_database_url is None:
+        pytest.skip("PostgreSQL not available")
+    from tests.conftest import _truncate
+
+    await _truncate(pg_database_url)
+    target = make_url(pg_database_url)
+    proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
+    await proxy.start()
+    via_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    client = await make_client(make_settings(via_proxy, public_base_url=BASE, twilio_auth_token=TOKEN),
+                               start_workers=False)
+    return client, proxy
+
+
+async def _retried_until_stored(client: TestClient, form: dict[str, str]) -> int:
+    """Twilio's retries of one webhook, until one is answered 200 (or 80 tries); the last status."""
+    status = 0
+    for _ in range(80):
+        status = (await post_signed(client, "/twilio/messages", form)).status
+        if status == 200:
+            break
+        await asyncio.sleep(0.25)
+    return status
+
+
+async def _stored_bodies(pg_database_url: str) -> list[str]:
+    direct = Database(pg_database_url)
+    try:
+        async with direct.read() as session:
+            return sorted((await session.execute(select(Message.body))).scalars())
+    finally:
+        await direct.dispose()
+
+
+async def test_a_session_the_server_ends_answers_503_not_500(
+    pg_database_url: str | None, make_client: MakeClient
+) -> None:
+    """A fast shutdown (or pg_terminate_backend) ends every session with a FATAL error, then the close. A
+    pooled connection that has read the error but not yet the close fails its next statement with asyncpg's
+    InternalClientError ("cannot switch to state 15; another operation (2) is in progress": one task, not
+    two). SQLAlchemy before 2.0.50, which the pin allows, let it through unwrapped: a 500."""
+    import asyncpg
+
+    client, proxy = await _proxied_client(pg_database_url, make_client)
+    assert pg_database_url is not None
+    driver_errors: list[str] = []
+    event.listen(client.server.app[state.DB].engine.sync_engine, "handle_error",
+                 lambda context: driver_errors.append(type(context.original_exception).__name__))
+    try:
+        assert (await post_signed(client, "/twilio/messages", inbound("before the restart"))).status == 200
+        proxy.hold_closes()
+        admin = await asyncpg.connect(pg_database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        try:
+            ended = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE client_port = ANY($1::int[])",
+                list(proxy.upstream_ports))
+        finally:
+            await admin.close()
+        assert ended >= 1
+        async with asyncio.timeout(30):
+            await proxy.wait_closed_by_server(ended)
+        for _ in range(5):  # loopback has delivered the error; let the app's event loop read it
+            await asyncio.sleep(0)
+        during = inbound("while the server restarts")
+        resp = await post_signed(client, "/twilio/messages", during)
+        assert resp.status == 503, await resp.text()
+        assert driver_errors == ["InternalClientError"]  # the outside run's error, met by one request
+        proxy.release_closes()
+        assert await _retried_until_stored(client, during) == 200
+        assert await _stored_bodies(pg_database_url) == ["before the restart", "while the server restarts"]
+    finally:
+        await proxy.cut()
+
+
+async def test_a_database_starting_up_answers_503_not_500(
+    pg_database_url: str | None, make_client: MakeClient
+) -> None:
+    """While PostgreSQL starts up (or shuts down) it refuses new sessions with SQLSTATE 57P03, which the
+    driver raises as a plain database error: it was answered 500."""
+    client, proxy = await _proxied_client(pg_database_url, make_client)
+    assert pg_database_url is not None
+    try:
+        proxy.refuse_as_starting_up()
+        form = inbound("as the server comes back")
+        resp = await post_signed(client, "/twilio/messages", form)
+        assert resp.status == 503, await resp.text()
+        assert "retry" in (await resp.json())["error"]
+        await proxy.restore()
+        assert await _retried_until_stored(client, form) == 200
+        assert await _stored_bodies(pg_database_url) == ["as the server comes back"]
+    finally:
+        await proxy.cut()

@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from aiohttp.test_utils import TestClient
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 
 from analytics.db import Database
 from analytics.models import Wait
 from bot import state
+from bot.cli import _import_twilio
 from bot.scheduler import Scheduler
 from bot.slack.feature import SLA_JOB
 from tests.bot import test_slack_threads as base
 from tests.bot.conftest import MakeClient
 from tests.bot.test_slack_threads import LEADS, drain, open_thread, part, slack_settings
-from tests.bot.test_twilio_webhooks import inbound, post_signed
+from tests.bot.test_twilio_webhooks import OURS, inbound, post_signed
 from tests.fakes import FakeSlack, FakeTwilio
 
 slack, tw = base.slack, base.tw  # fixtures
@@ -67,6 +68,33 @@ async def test_business_hours_pause_the_clock(database_url: str, make_client: Ma
     await drain(client, db)
     await age_waits(db, 30)
     assert await part(client).alerts.run() == 0  # 30 calendar minutes, but the office was closed
+
+
+async def test_imported_history_never_alerts_however_recent(
+        database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    # The outside run: unanswered texts 20 minutes, 3 hours and 2 days old, imported while the service runs.
+    now = datetime.now(UTC)
+    ages = [timedelta(minutes=20), timedelta(hours=3), timedelta(days=2)]
+    leads = [f"+1339555800{i}" for i in range(len(ages))]
+    tw.add_history([{"from": lead, "to": OURS, "body": "hello? anyone there", "direction": "inbound",
+                     "status": "received", "date_sent": now - age} for lead, age in zip(leads, ages, strict=True)])
+    settings = slack_settings(database_url, slack, tw, slack_alerts_channel=ALERTS, sla_minutes=1)
+    client = await make_client(settings, start_workers=False)
+    assert await _import_twilio(settings, now - timedelta(days=3), None) == 0
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Wait).where(Wait.state == "open")) == 3
+    assert await part(client).alerts.run() == 0
+    await drain(client, db)
+    assert not [m for m in slack.posted() if "waited" in m["text"]]
+
+    # A live follow-up from the lead imported 20 minutes ago: a lead waiting now, who is alerted.
+    follow_up = inbound("still waiting for the price", From=leads[0])
+    assert (await post_signed(client, "/twilio/messages", follow_up)).status == 200
+    assert await part(client).alerts.run() == 1
+    await drain(client, db)
+    alerts = [m for m in slack.posted() if "waited" in m["text"]]
+    assert [m["channel"] for m in alerts] == [LEADS, ALERTS]
+    assert all("+1339***8000" in m["text"] and "20m" in m["text"] for m in alerts)
 
 
 client = base.client  # fixture

@@ -10,8 +10,10 @@ from sqlalchemy import select, update
 
 from analytics.db import Database
 from analytics.models import Message, OutboxJob, ProcessedEvent, Rep, Wait
+from bot.slack.replies import result_message
 from tests.bot import test_slack_threads as base
-from tests.bot.test_slack_threads import LEADS, REP, drain, jobs, open_thread, post_event, settle, texts
+from tests.bot.conftest import MakeClient
+from tests.bot.test_slack_threads import LEADS, REP, drain, jobs, open_thread, post_event, settle, slack_settings, texts
 from tests.bot.test_twilio_webhooks import LEAD, inbound, post_signed
 from tests.fakes import FakeSlack, FakeTwilio
 
@@ -151,3 +153,75 @@ async def test_a_text_that_keeps_failing_is_given_up_and_the_rep_told(
     async with db.read() as session:
         wait = (await session.execute(select(Wait))).scalar_one()
     assert wait.state == "open"  # the lead got no answer
+
+
+async def test_an_undelivered_text_loses_its_check_mark_and_the_thread_says_why_once(
+        client: TestClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    thread = await open_thread(client, db)
+    rep_ts = "1763900800.000100"
+    await post_event(client, reply(thread, "Here's the quote you asked for", rep_ts))
+    await settle(client)
+    await drain(client, db)
+    assert slack.reactions == [{"channel": LEADS, "timestamp": rep_ts, "name": "white_check_mark"}]
+    [sent] = await outbound(db)
+
+    # Twilio's status callbacks: sent, then undelivered (30003), then that one again and a late `failed`.
+    slack.fail_next("chat.postMessage", status=500)  # the first attempt to tell the rep fails: a retry
+    for status, code in (("sent", None), ("undelivered", "30003"), ("undelivered", "30003"), ("failed", "30008")):
+        form = {"MessageSid": sent.sid, "MessageStatus": status} | ({"ErrorCode": code} if code else {})
+        assert (await post_signed(client, "/twilio/status", form)).status == 204
+        await drain(client, db)
+
+    assert slack.reactions == [{"channel": LEADS, "timestamp": rep_ts, "name": "warning"}]
+    told = [m["text"] for m in slack.posted(LEADS, thread_ts=thread) if "Not delivered" in m["text"]]
+    assert told == [":warning: Not delivered (Twilio error 30003): the lead's phone is unreachable."]
+    assert len([c for c in slack.calls_to("chat.postMessage") if c.faulted]) == 1  # it was retried
+    [message] = await outbound(db)
+    assert message.status == "undelivered" and message.error_code == 30003
+
+
+async def test_an_undelivered_text_sent_through_the_api_is_told_in_the_lead_thread(
+        database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    api = "api-token-for-reply-tests"
+    client = await make_client(slack_settings(database_url, slack, tw, api_token=api), start_workers=False)
+    thread = await open_thread(client, db)
+    resp = await client.post("/api/messages", json={"to": LEAD, "body": "Your order shipped"},
+                             headers={"Authorization": f"Bearer {api}"})
+    assert resp.status == 202
+    await drain(client, db)
+    [sent] = await outbound(db)
+    for _ in range(2):
+        form = {"MessageSid": sent.sid, "MessageStatus": "undelivered", "ErrorCode": "63016"}
+        assert (await post_signed(client, "/twilio/status", form)).status == 204
+    await drain(client, db)
+    [told] = [m["text"] for m in slack.posted(LEADS, thread_ts=thread) if "Not delivered" in m["text"]]
+    assert "approved message template" in told and "> Your order shipped" in told
+
+
+async def test_a_delivered_text_keeps_its_check_mark(
+        client: TestClient, slack: FakeSlack, tw: FakeTwilio, db: Database) -> None:
+    thread = await open_thread(client, db)
+    await post_event(client, reply(thread, "See you at 3", "1763900900.000100"))
+    await settle(client)
+    await drain(client, db)
+    [sent] = await outbound(db)
+    for status in ("sent", "delivered", "undelivered"):  # a late `undelivered` after `delivered` changes nothing
+        form = {"MessageSid": sent.sid, "MessageStatus": status, "ErrorCode": "30005"}
+        assert (await post_signed(client, "/twilio/status", form)).status == 204
+    await drain(client, db)
+    assert slack.reactions == [{"channel": LEADS, "timestamp": "1763900900.000100", "name": "white_check_mark"}]
+    assert not [m for m in slack.posted(LEADS, thread_ts=thread) if "Not delivered" in m["text"]]
+
+
+@pytest.mark.parametrize(("code", "said"), [
+    (30003, "the lead's phone is unreachable"),
+    (30005, "the lead's number is unknown or no longer exists"),
+    (30006, "the lead's number is a landline or cannot receive texts"),
+    (30007, "the carrier filtered it as spam"),
+    (30008, "the carrier gave no reason"),
+    (63016, "within 24 hours of the lead's last message"),
+    (30999, "see https://www.twilio.com/docs/api/errors/30999"),
+])
+def test_an_undelivered_text_is_explained_in_plain_words(code: int, said: str) -> None:
+    told = result_message("undelivered", code, None)
+    assert told is not None and told.startswith(f":warning: Not delivered (Twilio error {code}): ") and said in told

@@ -27,7 +27,8 @@ Wire behaviour:
 * ``chat.postMessage`` -> ``{"ok", "channel", "ts", "message"}`` with unique increasing ts, the posting
   time in epoch seconds as Slack's (``1796531504.624117``). Messages are stored in ``fake.messages``.
   ``chat.update`` edits one (``message_not_found`` if unknown), ``chat.postEphemeral`` -> ``message_ts``,
-  ``reactions.add`` (``already_reacted`` on duplicates; stored in ``fake.reactions``),
+  ``reactions.add`` (``already_reacted`` on duplicates; stored in ``fake.reactions``), ``reactions.remove``
+  (``no_reaction`` when that reaction is not there),
   ``users.info`` (``fake.add_user``; unknown -> ``user_not_found``), ``conversations.info``
   (``fake.add_channel``; unknown -> ``channel_not_found``), ``conversations.replies`` and
   ``conversations.history`` (from stored messages: ``oldest``, ``limit``/``cursor`` pages, message metadata
@@ -437,6 +438,18 @@ class FakeSlack(LocalServer):
         if entry in self.reactions:
             return self._err("already_reacted")
         self.reactions.append(entry)
+        return self._ok()
+
+    async def _m_reactions_remove(self, params: dict[str, Any]) -> web.Response:
+        channel, ts, name = params.get("channel"), params.get("timestamp"), params.get("name")
+        if not name:
+            return self._err("invalid_name")
+        if not channel or not ts:
+            return self._err("no_item_specified")
+        entry = {"channel": str(channel), "timestamp": str(ts), "name": str(name)}
+        if entry not in self.reactions:
+            return self._err("no_reaction")
+        self.reactions.remove(entry)
         return self._ok()
 
     async def _m_users_info(self, params: dict[str, Any]) -> web.Response:

@@ -341,6 +341,11 @@ async def test_slack_basics(slack: FakeSlack, web: AsyncWebClient) -> None:
     with pytest.raises(SlackApiError) as exc:
         await web.reactions_add(channel="C1", timestamp=first["ts"], name="white_check_mark")
     assert exc.value.response["error"] == "already_reacted"
+    await web.reactions_remove(channel="C1", timestamp=first["ts"], name="white_check_mark")
+    assert slack.reactions == []
+    with pytest.raises(SlackApiError) as exc:
+        await web.reactions_remove(channel="C1", timestamp=first["ts"], name="white_check_mark")
+    assert exc.value.response["error"] == "no_reaction"
 
     slack.add_user("U1", "Dana Rep", "dana")
     user = await web.users_info(user="U1")
