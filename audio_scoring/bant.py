@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 
 from audio_scoring import time_phrases
+from audio_scoring.need import is_need
 from audio_scoring.objections import objection_kind
 from audio_scoring.result import Bant, BantItem, Utterance
 from audio_scoring.text_rules import is_question, sentences
@@ -20,8 +21,9 @@ from audio_scoring.wording import IRRELEVANT, ROLE, SUPPORT, clauses, normalise
 
 # --- budget ------------------------------------------------------------------------------------------
 _NUMBER_WORD = (
-    r"(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"twenty-five|thirty|forty|fifty|sixty|seventy|eighty|ninety|a few|several|a couple)"
+    r"(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|a few|several|a couple)"
 )
 _AMOUNT = re.compile(
     rf"(?:[$€£] ?\d|\b{_NUMBER_WORD}(?:[ -](?:hundred|thousand|grand|k|million|bucks|dollars?|euros?|"
@@ -32,7 +34,8 @@ _AMOUNT = re.compile(
 _SPEND = re.compile(
     r"\b(spend\w*|pay\w*|budget\w*|cap|ceiling|up to|under|around|about|roughly|between|somewhere|"
     r"ballpark|max|maximum|at most|most|comfortable|stretch|afford|go up to|thinking|set aside|gave us|"
-    r"covers?|charges us|(?:a|per) (?:month|year|seat|head|user))\b",
+    r"covers?|charges us|(?:a|per) (?:month|year|seat|head|user)|spent|got|have|pot|fund|come out of|"
+    r"towards)\b",
     re.I,
 )
 _BUDGET_PHRASE = re.compile(
@@ -42,8 +45,11 @@ _BUDGET_PHRASE = re.compile(
     r"(about|around|roughly|more than|less than|under|over|double|twice|within) what (we|i) "
     r"(had in mind|budgeted|were expecting|expected|planned|were thinking|can spend|set aside)|"
     r"(grant|funding|subsidy|rebate|tax credit|incentive)s? (that |which )?(covers?|pays?|would pay|funds?)|"
+    r"(haven'?t got|don'?t have|not got|short of|find) ([\w']+ ){0,3}(money|cash|funds|funding)|"
+    r"(spend|budget|money|funding|purchase)('s| has| is| was)( been)? (approved|signed off|agreed|allocated|released)|"
+    r"(outside|beyond|above|below|nearer|closer to) what (we|i)('d| would)? (normally |usually )?(spend|pay)|"
     r"(money|cash|funding)('s| is| isn'?t) (tight|there|available|approved|sorted)|"
-    r"(money|price|cost|budget|pricing)( \w+){0,3} (isn't|is not|'s not|matters less|not)( \w+){0,3} "
+    r"(money|price|cost|budget|pricing)('s)?( \w+){0,3} (isn't|is not|'s not|matters less|not)( \w+){0,3} "
     r"(issue|problem|concern|factor|worry|thing|to us)|"
     r"pay for (it|this|that) (out of|from|with)|"
     r"(cost|price) (needs|has) to (be|come in) (under|below|less))",
@@ -52,7 +58,8 @@ _BUDGET_PHRASE = re.compile(
 _THRESHOLD = re.compile(r"\b(anything|purchases?|spend) (under|over|above|below)\b", re.I)
 # An amount that is not the buyer's spend: a deal, revenue, an approval threshold, what they charge.
 _NOT_SPEND = re.compile(
-    r"\b(revenue|turnover|deal|we charge|our (clients|customers) pay|anything (under|over|above|below)|"
+    r"\b(revenue|turnover|turned over|turn over|deal|we charge|our (clients|customers) pay|"
+    r"anything (under|over|above|below)|"
     r"purchases over|lost)\b",
     re.I,
 )
@@ -78,6 +85,7 @@ _DECIDER = re.compile(
     r"call the shots|(?:it's|its|it is) (my|our) (call|decision)|(my|our) decision|up to me|down to me|"
     r"the decision is (mine|ours)|i'?m the (one|person|guy) (who|that)( \w+)? (decides?|signs?|approves?|makes?)|"
     r"i (decide|sign|approve)|i can make the call|procurement|purchasing (team|department)|committee|"
+    r"i make (the |all the )?([\w-]+ )?decisions?\b|"
     r"\w+'s (call|decision)|i (?:get to )?pull the trigger|(has|have|gets?) (a|the) (veto|final word|last word)|"
     r"sign(ing)? authority|decision('s| is| will be| would be| sits| rests| lies) (with|down to|up to) (?!you\b)|"
     rf"(it'?s|its|it is|that'?s) (the |my |our )?(\w+ )?{ROLE}'?s? (call|decision|choice)|"
@@ -86,20 +94,23 @@ _DECIDER = re.compile(
     re.I,
 )
 _DECIDE = (
-    r"(?:decide\w*|decision|sign(?:s|ing)? off|signed off|sign(?:s|ature)?|approv(?:e|es|al)|"
+    r"(?:decid\w*|decision|sign(?:s|ing)? off|signed off|sign(?:s|ature)?|approv(?:e|es|al)|"
     r"has to approve|make(?:s)? the call|making the call|involved|vote|agree|goes? through|go(?:es)? past|"
     r"get (?:it |this |that )?(?:past|through)|bless|veto|green ?light|sign-off|buy-in|see the value|okay it|"
     r"ok it|handles? contracts|on board|say (?:yes|no)|final yes|go-ahead|going for|go for|"
     r"picks? (?:the |a |which )?(?:vendors?|suppliers?|providers?|software|tools?|systems?)|chooses?|selects?|"
     r"(?:has|have|'s) seen it|see (?:it|the demo|this|the proposal|the numbers) (?:first|herself|himself|themselves)|"
-    r"see the demo|weigh in)"
+    r"see the demo|weigh in|signs? (?:[\w-]+ ){1,4}off|convince|persuade|win over|"
+    r"(?:want|need|expect)s? (?:a|the|my|our) (?:recommendation|business case|shortlist))"
 )
 _CONSULT = (
     r"(?:run (?:it|this|that) (?:by|past)|check with|loop in|clear it with|convince|ask|talk (?:it |this )?"
     r"(?:over |through )?(?:to|with)|speak (?:to|with)|take (?:it|this|that) to|"
     r"put (?:it|this|that) (?:to|in front of)|"
     r"show (?:it|this|that) to|present (?:it|this|that) to|get sign-?off from|get (?:the )?(?:ok|okay|nod|go-ahead) "
-    r"from|sell (?:it|this) to|pitch (?:it|this) to|book (?:a slot|a call|some time|time) with)"
+    r"from|sell (?:it|this) to|pitch (?:it|this) to|book (?:a slot|a call|some time|time) with|"
+    r"(?:float|bounce) (?:it|this|that) (?:with|off|past|by)|(?:forward|send|pass) (?:it|this|that|your \w+|the \w+) "
+    r"(?:on )?to|share (?:it|this|that) with|(?:quotes|prices|options|information|research) for)"
 )
 _AUTHORITY = re.compile(
     rf"\b{ROLE}\b(?:[\w',-]* ){{0,10}}?{_DECIDE}\b|\b{_DECIDE}\b(?:[\w',-]* ){{0,6}}?{ROLE}\b|"
@@ -111,6 +122,7 @@ _AUTHORITY = re.compile(
     r"approved|agreed|okayed|had a look)",
     re.I,
 )
+_CAPABILITY = re.compile(rf"\b(?:be )?able to {_DECIDE}", re.I)
 # A decision already made about something else is not who decides this purchase.
 _PAST_DECISION = re.compile(r"\b(decided|made the decision|was made|approved the)\b", re.I)
 
@@ -119,103 +131,8 @@ def is_authority(sentence: str) -> bool:
     text = normalise(sentence)
     if SUPPORT.search(text) or _PAST_DECISION.search(text):
         return False
+    text = _CAPABILITY.sub(" ", text)  # "the site managers to be able to sign off snagging lists" is a need
     return bool(_DECIDER.search(text) or _AUTHORITY.search(text))
-
-
-# --- need ---------------------------------------------------------------------------------------------
-# What a buyer wants to get done; "need to update the card" or "need to step out" are not among them.
-_GOAL = (
-    r"(?:get (?:visibility|better|more|a handle|on top of|ahead)|cut|stop|improve|reduce|fix our|find|see|"
-    r"know|track|replace|automate|speed up|figure out|prove|get (?:off|rid of|away from)|move off|free up|"
-    r"save|cut down|cope|deal with|keep track|be able to|get (?:[\w'-]+ ){1,6}?(?:down|up|under|below|sorted|"
-    r"back|in one place)|"
-    r"understand|coach|train|scale|capture|respond|answer|hit|increase|grow|make sure|bring down|"
-    r"solve|keep up|catch|measure|monitor|standardi[sz]e|consolidate)"
-)
-_WANT = re.compile(
-    rf"\b((we|i|they)(?:'d| would) (like|love)( to {_GOAL}| (a|an|some|something|one|more|better|visibility)\b)|"
-    rf"(we|i|they)('re| are| am|'m)? (really )?(need|needs|want|wants) (to {_GOAL}|a|an|some|something|one|"
-    rf"help|better|more|visibility)\b|"
-    r"(we|i|they)('re| are| am|'m)? (really )?(after|in the market for)\b|"
-    rf"(team|managers|reps|staff|agents|drivers|engineers|doctors|nurses|people|guys|lads|owners?|dispatchers|"
-    rf"front desk) (really )?(need|needs|want|wants) (to {_GOAL}|a|an|some|something|one|more|better)\b|"
-    r"\b(looking|hunting|searching|shopping|scouting) (for|around for) (a|an|some|something|one|ways?|tools?|"
-    r"software|options|help|better|more)\b|"
-    r"(the|a|one|our|my) (main|big|biggest|key|real|number one|top|other) (thing|priority|goal|need|issue|"
-    r"problem|challenge|headache|ask) (for us|we|is|right now)|getting a handle on|"
-    r"(our|the|my) ([\w-]+ )?(goal|aim|priority|objective|focus|target)( for [\w ]{1,20}?)? (is|'s) to|"
-    r"the thing that (kills|gets|annoys|frustrates|bugs|drives)|"
-    rf"(we|i|they)('re| are| am|'m)? (really )?trying to {_GOAL}|"
-    r"(what|all) we('re| are)? (really )?(need|want|looking for)|"
-    rf"have to ({_GOAL}|get \w+( \w+)? (down|up|under control))|"
-    r"(a|one) (better )?(way|place|tool|system) to)\b",
-    re.I,
-)
-_PAIN = re.compile(
-    r"\b(problem|challenge|headache|pain|struggl\w*|bottleneck|gap|mess|nightmare|frustrat\w*|"
-    r"keeps me up|too (long|slow)|way too|doesn'?t scale|won'?t hold up|fall(s|ing)? through the cracks|"
-    r"slip|miss(ing|ed)?|los(e|ing|t) (deals?|leads?|track|customers|revenue|money|time|a)|wast\w*|"
-    r"by hand|manual(ly)?|no idea|no (way|visibility)|nothing to|nobody (on|in|knows|sees|logs)|"
-    r"can'?t (see|tell)(?! (us|myself|it|them|him|her|the point|why|that))|can'?t (keep up|track)|"
-    r"take forever|go(es)? cold|terrible|late or not at all|dropping the ball|"
-    r"flying blind|in the dark|no clue|guesswork|gut feel|all over the place|falling behind|overwhelmed|"
-    r"drowning|buried|snowed under|kills? us|killing us|drives? (us|me|them) (mad|crazy|nuts|up the wall)|"
-    r"hate|can'?t stand|sick of|fed up|tired of|rubbish|useless|unreliable|chas(e|es|ing)|full[- ]time job|"
-    r"gets? lost|go(es)? missing|double[- ]?book\w*|no-shows?|run(s|ning)? out of|only find out|"
-    r"still (pay|use|using|do|doing|on|by|in) |keep (\w+ing)|"
-    r"(spend|spends|spending|lose|loses|losing) (half|most|all|hours|ages|days|a lot of|so much|too much|loads of)"
-    r"( of)?( the| their| our| my)? (day|days|morning|mornings|week|weeks|time|afternoon|hours|evenings?)|"
-    r"(there'?s|there is|there are) (just )?(way )?too (much|many)|"
-    r"(can'?t|cannot|don'?t) (see|tell|know) (where|which|what|who|when|how))\b",
-    re.I,
-)
-_BUSINESS = re.compile(
-    r"\b(we|we're|we've|our|us|my (team|reps|managers|people|sales)|the (team|reps)|right now|today|"
-    r"currently|leads?|reps|staff|agents|managers|customers|close rate|pipeline|there'?s|there (is|are)|"
-    r"front desk|office|shop floor|dispatch\w*|drivers?|engineers?|tenants?|patients?|clinics?|sites?|"
-    r"crews?|warehouse|lads|guys)\b",
-    re.I,
-)
-# Requests to the vendor and complaints about its product are not buying needs.
-_REQUEST = re.compile(
-    r"\b(need (you|someone|somebody) to|get (someone|somebody) to|can you|could you|please|if you (could|can)|"
-    r"(need|want) (a|the) copy|(can|could) (somebody|someone|anyone)|"
-    r"need to (update|change|cancel|check|step out|get a copy|talk to|speak to|pay|download)|"
-    r"your (app|product|team|support|system|software|tool|update|line|invoice)|the (app|update|dashboard|"
-    r"new layout)|(you|they) gave us)\b",
-    re.I,
-)
-# A past episode told as a story ("the phones were a mess for weeks") is not a need the buyer has now.
-_PAST_EPISODE = re.compile(
-    r"\b((was|were) (a |an |such a |a total |a complete )?(mess|nightmare|disaster|chaos|painful|rough|hell)|"
-    r"used to (have|be|get)|had (a|an|the) (problem|issue))\b",
-    re.I,
-)
-# A want that a date alone fulfils: "we need it live by March" is a timeline, not a need.
-_ONLY_DEADLINE = re.compile(
-    r"\b(need|needs|want|wants|'d like|would like|'d love|hoping|aim|aiming|planning)\b( to)?( have| get| be| go)?"
-    r"( [\w'-]+){0,4}? (up and running|up|live|running|in place|ready|done|sorted|set up|switched|installed|"
-    r"bedded in|on (it|this|board)|signed|moved|started|going|made|decided|finished|completed|agreed)\b",
-    re.I,
-)
-_NO_NEED = re.compile(r"\b(don'?t|do not|doesn'?t) (really )?need|\bno need\b|\bnot sure (we|i) need\b", re.I)
-
-
-def is_need(sentence: str) -> bool:
-    text = normalise(sentence)
-    if SUPPORT.search(text) or _NO_NEED.search(text) or IRRELEVANT.search(text):
-        return False
-    if objection_kind(text) in ("need", "risk", "competitor"):  # doubt, fear or a tool that does the job
-        return False
-    return any(_need_clause(c, text) for c in clauses(text))
-
-
-def _need_clause(clause: str, sentence: str) -> bool:
-    if _REQUEST.search(clause):
-        return False
-    if _WANT.search(clause):
-        return not (_ONLY_DEADLINE.search(clause) and time_phrases.is_future_timeframe(sentence))
-    return bool(_PAIN.search(clause) and _BUSINESS.search(clause) and not _PAST_EPISODE.search(clause))
 
 
 # --- timeline -----------------------------------------------------------------------------------------

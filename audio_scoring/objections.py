@@ -33,12 +33,16 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             r"(that'?s|it'?s|this is|that is|it is) (\w+ ){0,2}too much|"
             r"too much (money|for (us|a \w+)|to (pay|justify))|"
             r"(pay|paying|spend|spending) (that|this) much|"
-            r"(more|higher|over|above|double|twice|triple|beyond) (than |of )?(what )?(we|i)( \w+){0,3} "
+            r"(more|higher|over|above|double|twice|triple|beyond|outside) (than |of )?(what )?(we|i)('d|'ve)?"
+            r"( \w+){0,3} "
             r"(budgeted|pay|paid|spend|spent|planned|expected|had in mind|were thinking|were expecting|can spend|"
             r"can afford|set aside)|"
             r"(big|quite a|huge|real) jump|adds? up( fast)?|can'?t afford|cannot afford|couldn'?t afford|"
             r"out of (our|my) (budget|price range|league|reach)|over (our|my|the) budget|"
-            r"(no|don'?t have (any|the)|haven'?t got (any|the)) (budget|money|funds|cash)|"
+            r"(no|don'?t have|haven'?t got|not got)( any| the| enough| that( kind of| sort of)?)? "
+            r"(budget|money|funds|cash)|"
+            r"still paying (off|for) (the|our|a)|"
+            r"(hoping|looking|expecting) for (something )?(nearer|closer to|more like|under|below|less than)|"
             r"budget'?s? (is )?(gone|spent|frozen|used up|maxed)|money'?s? (tight|short)|"
             r"tight on (money|cash|budget)|justify the (cost|price|spend)|hard to justify|"
             r"half (the price|that|what you)|quoted us (\w+ ){0,2}(less|half|cheaper)|"
@@ -63,7 +67,10 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             r"(halfway|midway|partway) through|in the (middle|thick) of|bad time|hectic|underwater|"
             r"(no|don'?t have the) (bandwidth|capacity)|not (until|till)|nothing('s| is)? (happening|going to "
             r"happen|changing|moving) (until|till|before)|let me (have a |)think|(think|sleep|mull) (about|on|over) it|"
-            r"need (some|more) time)\b",
+            r"need (some|more) time|(when|once|until|till) things (calm|quiet|settle|slow) down|"
+            r"(might|maybe|probably|perhaps)( \w+){0,4} at some point|at some point (when|once|in the future)|"
+            r"one of these days|down the line|before anything changes|not (really )?the (moment|time)|"
+            r"now'?s( really)? not)\b",
             re.I,
         ), False),
     ),
@@ -80,7 +87,11 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             r"does (the job|what we need|everything we need|most of (this|that|it|what))|gets the job done|"
             r"(built|have|got) (something|our own|one) in[- ]house|in[- ]house|(do|does|handle|manage) (it|that|"
             r"all that|all of that|this) ourselves|already gives us|in our crm|mostly covers|attached to the way|"
-            r"works fine (as it is|for us)|fine as (it is|is)|"
+            r"works fine (as it is|for us)|fine as (it is|is)|(still|already) works|"
+            r"(we'?ve got|we have|we use|we'?ve been using|we'?re using) is (fine|ok|okay|good|great|working)|"
+            r"built (us something|our own|something ourselves)|"
+            r"(stay|staying|stick|sticking) with (who|what|our|the one|the people) (we|they)|"
+            r"(keep|keeping) (who|what) we('ve| have)? got|"
             r"(we'?ve|we have) got (something|one|a system|a tool|a process|someone)( \w+){0,3} (in place|already)|"
             r"(something|one|a system|a tool) in place|"
             r"(signed|went|are going|gone|committed|partnered) (up )?with (?!you\b)|"
@@ -103,6 +114,9 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             rf"(can'?t|cannot|won'?t|not able to|unable to) (commit|sign|decide|agree|say yes|go ahead|move "
             rf"forward|say anything|promise)( [\w']+){{0,4}} (until|till|without|before) {_WHO}|"
             r"not my (decision|call|choice)|(isn'?t|is not|'s not) (my (decision|call)|up to me)|not up to me|"
+            rf"(float|bounce) (it|this|that) (with|off|past|by) {_WHO}|"
+            rf"(gathering|getting|collecting|pulling together) (quotes|prices|options|information)( \w+){{0,3}} "
+            rf"for {_WHO}|"
             r"above my pay grade|don'?t have the (authority|sign-?off|final say)|out of my hands|"
             rf"get {_WHO} (on board|excited|to sign off)|"
             r"(don'?t know|not sure|doubt) (if|whether|that) (that|it|this)('d| would| will)? (get|go) (past|through)|"
@@ -127,7 +141,14 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             r"(can'?t|cannot|won'?t|not able to|unable to) (commit|sign|decide|agree|say yes|go ahead|move "
             r"forward|promise)( [\w']+){0,4} (until|till|without|before)|"
             r"(can'?t|don'?t) see (us|myself|the team|our \w+) (paying|using|needing|switching|buying|going for)|"
-            r"(sorted|solved|fixed) (that|it|this) out|(problem|issue) (is|was|'s|has been) (solved|sorted))\b",
+            r"(sorted|solved|fixed) (that|it|this) out|(problem|issue) (is|was|'s|has been) (solved|sorted)|"
+            r"(struggling|struggle|hard pressed) to see|how (it|this|that)('s| is| would be) different|"
+            r"different from what|(not sure|don'?t think|doubt) (it'?s|this is|that'?s|it would be|it'?d be) "
+            r"(really )?(for us|right for us|a (good )?fit)|not (really )?for us|"
+            r"(we'?re )?only a ([\w-]+ ){0,3}(person|man|people|seat|user|desk)s? "
+            r"(office|team|shop|practice|business|firm)|"
+            r"anti-(subscription|contract|cloud|software|tech)|not keen on|(aren'?t|not) (big |huge )?fans? of|"
+            r"prefer to (buy|own) (it )?outright|prefer to (keep|stay|stick) with)\b",
             re.I,
         ), False),
     ),
@@ -152,6 +173,14 @@ OBJECTION_PATTERNS: dict[str, tuple[tuple[re.Pattern[str], bool], ...]] = {
             r"bitten|stung)|once bitten|"
             r"not sure (we|i|they|the team) (could|can) (get|make|convince)|change (how|the way) (they|we) work|"
             r"(not|won'?t|never) (be )?signing (anything|up for anything)|"
+            r"(can'?t|don'?t) see (the |our |my )?(\w+ )?(reps|staff|team|guys|lads|people|drivers|engineers|"
+            r"nurses|doctors|agents|them|anyone|anybody) (bothering|using|wanting|adopting|switching|taking to)|"
+            r"(would|will|'d|'ll) (revolt|riot|mutiny|kill me|go mad|walk out|never (use|accept|go for))|"
+            r"rock the boat|(only )?just got (everyone|everybody|the team|them|people) (using|on|onto|used to)|"
+            r"(the )?last time we (changed|switched|moved)|"
+            r"took (us )?(\w+ ){0,2}(months|weeks|ages|forever) to (get back|recover|settle|sort)|"
+            r"(not sure|doubt) (yours|your (system|tool|product|software|platform|app)|it) (does|can|will|would|"
+            r"meets?|complies|supports?|handles?|integrates?)\b|"
             r"i don'?t think (it|they|that) (does|will|can|would))\b",
             re.I,
         ), False),

@@ -72,11 +72,12 @@ _PROPOSE = re.compile(
 )
 _IMPERATIVE = re.compile(
     r"^\W*(?:(?:ok(?:ay)?|great|so|and|then|sure|yes|yeah|perfect|alright|right|please|just)\W+)*"
-    r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get)\b",
+    r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get|pop|stick|drop|grab|fire|"
+    r"whack|chuck|throw)\b",
     re.I,
 )
 _DELIVERABLE = (
-    r"(?:demo|trial|pilot|proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case study|"
+    r"(?:demo|trial|pilot|proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case stud(?:y|ies)|"
     r"calculator|questionnaire|summary|recap|training|onboarding|workshop|walkthrough|costing|estimate|"
     r"breakdown|references|trial login|calendar invite|site visit|survey)"
 )
@@ -88,7 +89,8 @@ _CONCRETE = re.compile(
     r"\b(send|sending (?:you|over|it|them)|e-?mail (?:you|me|it|them|over|the|a)|forward|text (you|me)|share|"
     r"book\w*|schedul\w*|set up|put (a|an|the|it)|pencil|invite|introduce|intro|draft|pull together|prepare|"
     r"sign\w*|kick ?off|put together|get (?:it|this|that|them|something) (?:over )?to you|loop(?:ing)? in|"
-    r"bring in|rope in|"
+    r"bring in|rope in|(?:mock|write|draw|work|knock|sketch) up|mock-up|"
+    r"drop (?:you|me|them) (?:an? )?(?:email|e-mail|line|note|text|message)|"
     rf"{_DELIVERABLE})\b",
     re.I,
 )
@@ -96,7 +98,9 @@ _CONCRETE = re.compile(
 _NEEDS_TIME = re.compile(
     r"\b(call|ring|meet|meeting|talk|speak|chat|get back|come back|back to you|follow up|check in|check-in|"
     r"reconvene|regroup|pick (this|it) up|review|go over|catch up|touch base|connect|get \w+( \w+)? on "
-    r"(the phone|a call)|grab|session|slot|sync|look|(?:jump|hop) on|visit|measure|"
+    r"(the phone|a call)|grab|session|slot|sync|look|(?:jump|hop) on|visit|measure|follow-up|diary|calendar|"
+    r"walk (?:you|them|us) through|go through|run (?:it|this|that) (?:past|by)|check with|"
+    r"give (?:you|me|them) a (?:ring|call|bell|shout|buzz)|"
     r"(?:team|engineer|someone|somebody|surveyor|installer|fitter|crew) (?:out|over|round))\b",
     re.I,
 )

@@ -50,6 +50,7 @@ CONTRACT_EVENT = re.compile(
 _EVENT = (
     r"(?:audit|trade show|conference|launch|opening|reorg|re-org|merger|offsite|board meeting|kick-?off|"
     r"go-live|new hires|hiring|migration|move|quarter closes|year closes|season starts|renewal|budget cycle|"
+    r"tender|rfp|bid|evaluation|"
     r"planning cycle|rollout)"
 )
 _TIME = rf"(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|{_QUARTER}\b|{_DATE}|(?:next|this|coming|following) {_PERIOD}\b|20\d\d\b)"
@@ -66,7 +67,9 @@ RELATIVE_FUTURE = re.compile(
     rf"within (?:[\w-]+ ){{0,4}}?(?:days?|weeks?|months?|quarters?|years?)|"
     rf"(?:in )?{_NUM}(?: or {_NUM}| to {_NUM})? (?:days|weeks|months|years) from now|"
     rf"in (?:about |around |roughly |maybe |another |just )?{_NUM}(?: or {_NUM}| to {_NUM})? "
-    r"(?:weeks|months|quarters|years)|"
+    r"(?:weeks|fortnights|months|quarters|years)|"
+    r"in (?:about |around |roughly |maybe |another |just )?(?:a|one) (?:week|fortnight|month|quarter|year)"
+    r"(?: or (?:so|two))?|"
     rf"(?:end|start|beginning) of (?:the |this |next )?(?:month|quarter|year|{_QUARTER})|"
     r"as soon as possible|asap|the sooner the better|sooner rather than later|right away|immediately|"
     r"(?:in )?the near (?:future|term)|(?:first|second|back|front|latter|other) half of (?:the |this |next )?year|"
@@ -77,7 +80,8 @@ RELATIVE_FUTURE = re.compile(
 QUARTER = re.compile(rf"\b{_QUARTER}\b(?!'s)", re.I)
 # A named or coming period; "this year's budget" describes the budget, not a plan.
 NAMED_PERIOD = re.compile(
-    rf"\b(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|(?:next|coming|following|new) (?:tax |school )?{_PERIOD}\b|"
+    rf"\b(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|(?:next|coming|following|new) (?:tax |school |academic |financial |"
+    rf"fiscal )?{_PERIOD}\b|"
     rf"20\d\d\b|{_DATE})(?!'s)",
     re.I,
 )
@@ -117,7 +121,8 @@ WHEN = re.compile(
 ACT = re.compile(
     r"\b(?:go live|live|launch|roll\w* (?:it |this |that )?out|rollout|switch\w*|move|start\w*|kick\w* off|"
     r"onboard\w*|implement\w*|up and running|in place|deploy\w*|decide|decision|pick|choose|sign\w*|buy|"
-    r"purchase|pull the trigger|get going|get (?:it|this) done|train|pilot|trial|shopping|make (?:a|the) call)\b",
+    r"purchase|pull the trigger|get going|get (?:it|this) done|train|pilot|trial|shopping|make (?:a|the) call|"
+    r"award|announce|shortlist|tender)\b",
     re.I,
 )
 # Meaning to: a named period with these is a plan ("March would be ideal").

@@ -74,7 +74,8 @@ def negated(text: str, start: int, words: int = 3) -> bool:
 
 # People and bodies who decide, approve or must be consulted on a purchase.
 ROLE = (
-    r"(?:cfo|ceo|coo|cto|cio|cmo|cro|vp|vice president|md|managing director|\w*\s?director|director of \w+|"
+    r"(?:cfo|ceo|coo|cto|cio|cmo|cro|vp|vice president|md|managing director|\w*\s?directors?|director of \w+|"
+    r"head ?teachers?|headmaster|headmistress|bursar|dean|senior partner|area manager|regional|"
     r"head of \w+|head office|head nurse|owners?|co-?owners?|partners?|co-?founders?|founders?|president|"
     r"board|trustees?|governors?|committee|panel|council|procurement|purchasing|legal|general counsel|"
     r"counsel|finance|accounts|boss|bosses|manager|managers|supervisors?|team leads?|\w+ lead|leadership|"
@@ -92,7 +93,9 @@ SUPPORT = re.compile(
     r"declined|duplicate|balance|owe|owed|owing|paid|payments?|overdue|past due|password|log ?in|logged|"
     r"locked out|credit card|card on file|direct debit|vat|ticket|suspended|"
     r"outage|bug|crash\w*|broke|broken|error|fixed|fix (this|it|my|the)|reset|dispute|greyed out|"
-    r"email address|approval email|export\w*|settings|downgrade|cancel\w*|account)\b",
+    r"email address|approval email|export\w*|settings|downgrade|cancellation|account|"
+    # cancelling our own plan, not members who keep cancelling
+    r"(i|we)('d like to|'d| want to| need to| have to| will|'ll)? cancel\w*|cancel\w* (my|our|the|this))\b",
     re.I,
 )
 # The faults and accounts part alone: "more than we paid" is a price objection, "my account got

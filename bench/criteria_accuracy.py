@@ -10,8 +10,8 @@ when the rule finds it. Prints precision and recall per criterion on each split 
 written with dev, before the rules; fresh: written after the first tuning, then tuned on; unseen: written
 after that, never tuned on; blind: written by a second developer who had not read the rules or the other
 lines, scored once before the rules were changed, then tuned on; later: written by that developer after
-tuning on blind, never tuned on) and on all lines, and the time per line. --errors lists the mistakes of the
-splits named (dev by default); holdout and later are never listed: they are not tuned on.
+tuning on blind, scored once, then tuned on) and on all lines, and the time per line. --errors lists the
+mistakes of the splits named (dev by default); holdout is never listed: it is not tuned on.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from audio_scoring.result import Utterance  # noqa: E402
 
 CASES = ROOT / "tests" / "audio_scoring" / "data" / "criteria_cases.csv"
 SPLITS = ("dev", "holdout", "fresh", "unseen", "blind", "later")
-TUNED_ON = ("dev", "fresh", "unseen", "blind")
+TUNED_ON = ("dev", "fresh", "unseen", "blind", "later")
 COLUMNS = ("budget", "authority", "need", "timeline", "next_step", "objection")
 
 
