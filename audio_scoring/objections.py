@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from audio_scoring.result import Objection, Utterance
 from audio_scoring.text_rules import is_backchannel_text, sentences, words
@@ -199,6 +200,7 @@ _ADDRESS = re.compile(
 )
 
 
+@lru_cache(maxsize=4096)  # BANT need and timeline ask about the same sentences again
 def objection_kind(sentence: str) -> str | None:
     """The first kind whose cue is in the sentence and not negated; None in support talk."""
     text = normalise(sentence)
