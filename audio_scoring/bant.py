@@ -13,25 +13,17 @@ import re
 from collections.abc import Callable, Sequence
 
 from audio_scoring import time_phrases
+from audio_scoring.need import is_need
 from audio_scoring.objections import objection_kind
 from audio_scoring.result import Bant, BantItem, Utterance
 from audio_scoring.text_rules import is_question, sentences
-
-# Words of a support call: billing, accounts, faults. A sentence with them is about the service already
-# bought, not about a purchase.
-SUPPORT = re.compile(
-    r"\b(refund\w*|invoice\w*|bill|billing|billed|charged?|overcharg\w*|receipt|late fee|statement|"
-    r"declined|duplicate|balance|owe|owed|owing|paid|payments?|overdue|past due|password|log ?in|logged|"
-    r"locked out|credit card|card on file|vat|ticket|"
-    r"outage|bug|crash\w*|broke|broken|error|fixed|fix (this|it|my|the)|reset|dispute|greyed out|"
-    r"email address|approval email|export\w*|settings|downgrade|cancel\w*|account)\b",
-    re.I,
-)
+from audio_scoring.wording import IRRELEVANT, ROLE, SUPPORT, clauses, normalise
 
 # --- budget ------------------------------------------------------------------------------------------
 _NUMBER_WORD = (
-    r"(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"twenty-five|thirty|forty|fifty|sixty|seventy|eighty|ninety|a few|several|a couple)"
+    r"(?:\d[\d,.]*|a|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
+    r"fifteen|sixteen|seventeen|eighteen|nineteen|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+    r"(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|a few|several|a couple)"
 )
 _AMOUNT = re.compile(
     rf"(?:[$€£] ?\d|\b{_NUMBER_WORD}(?:[ -](?:hundred|thousand|grand|k|million|bucks|dollars?|euros?|"
@@ -42,140 +34,113 @@ _AMOUNT = re.compile(
 _SPEND = re.compile(
     r"\b(spend\w*|pay\w*|budget\w*|cap|ceiling|up to|under|around|about|roughly|between|somewhere|"
     r"ballpark|max|maximum|at most|most|comfortable|stretch|afford|go up to|thinking|set aside|gave us|"
-    r"covers?|charges us|(?:a|per) (?:month|year|seat|head|user))\b",
+    r"covers?|charges us|(?:a|per) (?:month|year|seat|head|user)|spent|got|have|pot|fund|come out of|"
+    r"towards)\b",
     re.I,
 )
 _BUDGET_PHRASE = re.compile(
-    r"\b((the|our|my|a|no|any|this year's|next year's|tools?|software|training|marketing) budget\b|"
-    r"budget('s| is| isn't| was| has| comes| resets| for| holder)\b|budgeted|line item|earmark\w*|"
-    r"set aside|allocat\w*|price range|"
-    r"(money|price|cost|budget|pricing)( \w+){0,3} (isn't|is not|'s not|matters less|not)( \w+){0,3} "
+    r"\b((the|our|my|a|no|any|this year's|next year's|tools?|software|training|marketing)( [\w'-]+){0,2} budget\b|"
+    r"budget('s| is| isn't| was| has| comes| resets| for| holder)\b|budget[- ]?wise|budgeted|line item|earmark\w*|"
+    r"set aside|put aside|ring-?fenced|allocat\w*|price range|(can|can'?t|cannot|could|couldn'?t) afford|"
+    r"(about|around|roughly|more than|less than|under|over|double|twice|within) what (we|i) "
+    r"(had in mind|budgeted|were expecting|expected|planned|were thinking|can spend|set aside)|"
+    r"(grant|funding|subsidy|rebate|tax credit|incentive)s? (that |which )?(covers?|pays?|would pay|funds?)|"
+    r"(haven'?t got|don'?t have|not got|short of|find) ([\w']+ ){0,3}(money|cash|funds|funding)|"
+    r"(spend|budget|money|funding|purchase)('s| has| is| was)( been)? (approved|signed off|agreed|allocated|released)|"
+    r"(outside|beyond|above|below|nearer|closer to) what (we|i)('d| would)? (normally |usually )?(spend|pay)|"
+    r"(money|cash|funding)('s| is| isn'?t) (tight|there|available|approved|sorted)|"
+    r"(money|price|cost|budget|pricing)('s)?( \w+){0,3} (isn't|is not|'s not|matters less|not)( \w+){0,3} "
     r"(issue|problem|concern|factor|worry|thing|to us)|"
     r"pay for (it|this|that) (out of|from|with)|"
     r"(cost|price) (needs|has) to (be|come in) (under|below|less))",
     re.I,
 )
+_THRESHOLD = re.compile(r"\b(anything|purchases?|spend) (under|over|above|below)\b", re.I)
 # An amount that is not the buyer's spend: a deal, revenue, an approval threshold, what they charge.
 _NOT_SPEND = re.compile(
-    r"\b(revenue|turnover|deal|we charge|our (clients|customers) pay|anything (under|over|above|below)|"
+    r"\b(revenue|turnover|turned over|turn over|deal|we charge|our (clients|customers) pay|"
+    r"anything (under|over|above|below)|"
     r"purchases over|lost)\b",
     re.I,
 )
 
 
 def is_budget(sentence: str) -> bool:
-    if SUPPORT.search(sentence) or sentence.rstrip().endswith("?"):
+    text = normalise(sentence)
+    if SUPPORT.search(text) or text.rstrip().endswith("?") or IRRELEVANT.search(text):
         return False
-    if _BUDGET_PHRASE.search(sentence):
-        return True
-    return bool(_AMOUNT.search(sentence) and _SPEND.search(sentence) and not _NOT_SPEND.search(sentence))
+    # Clause by clause: "we've got ten grand for it, but anything over five needs the partners".
+    return any(
+        (_BUDGET_PHRASE.search(c) and not _THRESHOLD.search(c))
+        or (_AMOUNT.search(c) and _SPEND.search(c) and not _NOT_SPEND.search(c))
+        for c in clauses(text)
+    )
 
 
 # --- authority ---------------------------------------------------------------------------------------
-_ROLE = (
-    r"(?:cfo|ceo|coo|cto|cio|cmo|cro|vp|vice president|director|head of \w+|owners?|partners?|founders?|"
-    r"president|board|committee|procurement|purchasing|legal|general counsel|counsel|finance|"
-    r"boss|manager|managers|supervisor|it|team leads?|\w+ lead|leadership|management|gm|general manager|"
-    r"controller|comptroller|treasurer|principal|exec\w*|chief \w+ officer|svp|evp|higher-?ups?|"
-    r"(?:someone|people) above me|corporate|headquarters|hq|[A-Z][a-z]+ in \w+)"
-)
+# Who decides: a role with a way of deciding near it, the prospect as the decider, where the decision
+# sits ("the decision's with a panel of three"), or someone the prospect has to consult.
 _DECIDER = re.compile(
-    r"\b(decision[- ]?maker|economic buyer|budget holder|final (say|call|word|decision)|"
+    r"\b(decision[- ]?maker|economic buyer|budget holder|final (say|call|word|decision|yes|sign-?off)|"
     r"call the shots|(?:it's|its|it is) (my|our) (call|decision)|(my|our) decision|up to me|down to me|"
-    r"the decision is (mine|ours)|i'?m the one who('d| would)? (decide|sign)|i (decide|sign|approve)|"
-    r"i can make the call|procurement|purchasing (team|department)|committee|\w+'s (call|decision)|"
-    r"i (?:get to )?pull the trigger|(has|have|gets?) (a|the) (veto|final word|last word)|sign(ing)? authority)\b",
+    r"the decision is (mine|ours)|i'?m the (one|person|guy) (who|that)( \w+)? (decides?|signs?|approves?|makes?)|"
+    r"i (decide|sign|approve)|i can make the call|procurement|purchasing (team|department)|committee|"
+    r"i make (the |all the )?([\w-]+ )?decisions?\b|"
+    r"\w+'s (call|decision)|i (?:get to )?pull the trigger|(has|have|gets?) (a|the) (veto|final word|last word)|"
+    r"sign(ing)? authority|decision('s| is| will be| would be| sits| rests| lies) (with|down to|up to) (?!you\b)|"
+    rf"(it'?s|its|it is|that'?s) (the |my |our )?(\w+ )?{ROLE}'?s? (call|decision|choice)|"
+    rf"(it'?s|its|it is|that'?s) (up|down) to (the |my |our )?(\w+ )?{ROLE}|"
+    r"not my (decision|call)|above my pay grade|don'?t have the authority)\b",
     re.I,
 )
 _DECIDE = (
-    r"(?:decide\w*|decision|sign(?:s|ing)? off|signed off|sign(?:s|ature)?|approv(?:e|es|al)|"
-    r"has to approve|make(?:s)? the call|making the call|involved|vote|agree|goes? through|go past|bless|"
-    r"veto|green ?light|sign-off|buy-in|see the value|okay it|ok it|"
-    r"handles? contracts|on board)"
+    r"(?:decid\w*|decision|sign(?:s|ing)? off|signed off|sign(?:s|ature)?|approv(?:e|es|al)|"
+    r"has to approve|make(?:s)? the call|making the call|involved|vote|agree|goes? through|go(?:es)? past|"
+    r"get (?:it |this |that )?(?:past|through)|bless|veto|green ?light|sign-off|buy-in|see the value|okay it|"
+    r"ok it|handles? contracts|on board|say (?:yes|no)|final yes|go-ahead|going for|go for|"
+    r"picks? (?:the |a |which )?(?:vendors?|suppliers?|providers?|software|tools?|systems?)|chooses?|selects?|"
+    r"(?:has|have|'s) seen it|see (?:it|the demo|this|the proposal|the numbers) (?:first|herself|himself|themselves)|"
+    r"see the demo|weigh in|signs? (?:[\w-]+ ){1,4}off|convince|persuade|win over|"
+    r"(?:want|need|expect)s? (?:a|the|my|our) (?:recommendation|business case|shortlist))"
+)
+_CONSULT = (
+    r"(?:run (?:it|this|that) (?:by|past)|check with|loop in|clear it with|convince|ask|talk (?:it |this )?"
+    r"(?:over |through )?(?:to|with)|speak (?:to|with)|take (?:it|this|that) to|"
+    r"put (?:it|this|that) (?:to|in front of)|"
+    r"show (?:it|this|that) to|present (?:it|this|that) to|get sign-?off from|get (?:the )?(?:ok|okay|nod|go-ahead) "
+    r"from|sell (?:it|this) to|pitch (?:it|this) to|book (?:a slot|a call|some time|time) with|"
+    r"(?:float|bounce) (?:it|this|that) (?:with|off|past|by)|(?:forward|send|pass) (?:it|this|that|your \w+|the \w+) "
+    r"(?:on )?to|share (?:it|this|that) with|(?:quotes|prices|options|information|research) for)"
 )
 _AUTHORITY = re.compile(
-    rf"\b{_ROLE}\b(?:[\w',-]* ){{0,6}}?{_DECIDE}\b|\b{_DECIDE}\b(?:[\w',-]* ){{0,6}}?{_ROLE}\b|"
-    rf"\b(run (it|this|that) by|check with|loop in|clear it with|get|convince|ask) (my|our|the) (\w+ )?{_ROLE}\b",
+    rf"\b{ROLE}\b(?:[\w',-]* ){{0,10}}?{_DECIDE}\b|\b{_DECIDE}\b(?:[\w',-]* ){{0,6}}?{ROLE}\b|"
+    # further on, the role comes back as a pronoun: "the board meets in May ... assuming they say yes"
+    rf"\b{ROLE}\b.*\b(?:(?:they|he|she)(?:'ll|'d| will| would| can)? (?:\w+ )?{_DECIDE}|{_DECIDE} (?:them|him|her))\b|"
+    rf"\b{_CONSULT} (?:(?:my|our|the|a|an) )?(?:[\w-]+ ){{0,2}}?{ROLE}\b|"
+    rf"\bget (?:my|our|the) (?:\w+ )?{ROLE} (?:on board|to (?:sign|approve|agree|okay|bless|say yes))|"
+    rf"\b(?:until|till|before|without) (?:the|my|our) (?:\w+ )?{ROLE} (?:has |have |'s )?(?:seen|looked|signed|"
+    r"approved|agreed|okayed|had a look)",
     re.I,
 )
+_CAPABILITY = re.compile(rf"\b(?:be )?able to {_DECIDE}", re.I)
 # A decision already made about something else is not who decides this purchase.
-_PAST_DECISION = re.compile(r"\b(decided|made the decision|was made)\b", re.I)
+_PAST_DECISION = re.compile(r"\b(decided|made the decision|was made|approved the)\b", re.I)
 
 
 def is_authority(sentence: str) -> bool:
-    if SUPPORT.search(sentence) or _PAST_DECISION.search(sentence):
+    text = normalise(sentence)
+    if SUPPORT.search(text) or _PAST_DECISION.search(text):
         return False
-    return bool(_DECIDER.search(sentence) or _AUTHORITY.search(sentence))
-
-
-# --- need ---------------------------------------------------------------------------------------------
-# What a buyer wants to get done; "need to update the card" or "need to step out" are not among them.
-_GOAL = (
-    r"(?:get (?:visibility|better|more|a handle|on top of|ahead)|cut|stop|improve|reduce|fix our|find|see|"
-    r"know|track|replace|automate|speed up|figure out|"
-    r"understand|coach|train|scale|capture|respond|answer|hit|increase|grow|make sure|bring down|"
-    r"solve|keep up|catch|measure|monitor|standardi[sz]e|consolidate)"
-)
-_WANT = re.compile(
-    rf"\b((we|i|they)(?:'d| would) (like|love)( to {_GOAL}| (a|an|some|something|one|more|better|visibility)\b)|"
-    rf"(we|i|they)('re| are| am|'m)? (really )?(need|needs|want|wants) (to {_GOAL}|a|an|some|something|one|"
-    rf"help|better|more|visibility)\b|"
-    r"(we|i|they)('re| are| am|'m)? (really )?(after|in the market for)\b|"
-    r"\b(looking|hunting|searching|shopping|scouting) (for|around for) (a|an|some|something|one|ways?|tools?|"
-    r"software|options|help|better|more)\b|"
-    r"the (main|big|biggest|key|real|number one|top) (thing|priority|goal|need|issue|problem|challenge|"
-    r"headache|ask) (for us|we|is|right now)|getting a handle on|"
-    rf"(we|i|they)('re| are| am|'m)? (really )?trying to {_GOAL}|"
-    r"(what|all) we('re| are)? (really )?(need|want|looking for)|"
-    rf"have to ({_GOAL}|get \w+( \w+)? (down|up|under control))|"
-    r"(a|one) (better )?(way|place|tool|system) to)\b",
-    re.I,
-)
-_PAIN = re.compile(
-    r"\b(problem|challenge|headache|pain|struggl\w*|bottleneck|gap|mess|nightmare|frustrat\w*|"
-    r"keeps me up|too (long|slow)|way too|doesn'?t scale|won'?t hold up|fall(s|ing)? through the cracks|"
-    r"slip|miss(ing|ed)?|los(e|ing|t) (deals?|leads?|track|customers|revenue|money|time|a)|wast\w*|"
-    r"by hand|manual(ly)?|no idea|no (way|visibility)|nothing to|nobody (on|in|knows|sees|logs)|"
-    r"can'?t (see|tell|keep up|track)|take forever|go(es)? cold|terrible|late or not at all|dropping the ball|"
-    r"flying blind|in the dark|no clue|guesswork|gut feel|all over the place|falling behind|overwhelmed)\b",
-    re.I,
-)
-_BUSINESS = re.compile(
-    r"\b(we|we're|we've|our|us|my (team|reps|managers|people|sales)|the (team|reps)|right now|today|"
-    r"currently|leads?|reps|staff|agents|managers|customers|close rate|pipeline)\b",
-    re.I,
-)
-# Requests to the vendor and complaints about its product are not buying needs.
-_REQUEST = re.compile(
-    r"\b(need (you|someone|somebody) to|get (someone|somebody) to|can you|could you|please|"
-    r"need to (update|change|cancel|check|step out|get a copy|talk to|speak to|pay|download)|"
-    r"your (app|product|team|support|system|software|tool|update|line|invoice)|the (app|update|dashboard|"
-    r"new layout)|(you|they) gave us)\b",
-    re.I,
-)
-# A past episode told as a story ("the phones were a mess for weeks") is not a need the buyer has now.
-_PAST_EPISODE = re.compile(
-    r"\b(was|were) (a |an |such a |a total |a complete )?(mess|nightmare|disaster|chaos|painful|rough|hell)\b", re.I
-)
-_NO_NEED = re.compile(r"\b(don'?t|do not|doesn'?t) (really )?need|\bno need\b|\bnot sure (we|i) need\b", re.I)
-
-
-def is_need(sentence: str) -> bool:
-    if SUPPORT.search(sentence) or _REQUEST.search(sentence) or _NO_NEED.search(sentence):
-        return False
-    if objection_kind(sentence) in ("need", "risk"):  # doubting the need or the value is not a need
-        return False
-    if _WANT.search(sentence) and not time_phrases.is_future_timeframe(sentence):
-        return True
-    return bool(_PAIN.search(sentence) and _BUSINESS.search(sentence) and not _PAST_EPISODE.search(sentence))
+    text = _CAPABILITY.sub(" ", text)  # "the site managers to be able to sign off snagging lists" is a need
+    return bool(_DECIDER.search(text) or _AUTHORITY.search(text))
 
 
 # --- timeline -----------------------------------------------------------------------------------------
 def is_timeline(sentence: str) -> bool:
     """A future timeframe, outside support talk and outside a timing objection ("this quarter is slammed")."""
-    if SUPPORT.search(sentence) or objection_kind(sentence) == "timing":
+    if SUPPORT.search(sentence) or IRRELEVANT.search(sentence):
         return False
-    return time_phrases.is_future_timeframe(sentence)
+    return time_phrases.is_future_timeframe(sentence, current=objection_kind(sentence) != "timing")
 
 
 RULES: dict[str, Callable[[str], bool]] = {

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from audio_scoring import time_phrases
 from audio_scoring.result import NextStep, Utterance
+from audio_scoring.wording import clauses, normalise
 
 # A period between digits ("1.5k", "9.30") does not end a sentence.
 _SENTENCE = re.compile(r"(?:[^.?!]|(?<=\d)\.(?=\d))+[.?!]?")
@@ -65,17 +66,20 @@ _PROPOSE = re.compile(
     r"could we|should we|how about|what about|what if (i|we)|would [\w:' ]{1,40}? work|"
     r"does [\w:' ]{1,40}? work|i'?m going to|we'?re going to|go ahead and|can you|could you|"
     r"next steps? (is|are|would be|will be)|put me down|book me|pencil (me|us|it) in|why don'?t (you|we|i)|"
-    r"(my|our|the) plan is to|i'?m planning to|i'?m gonna|we'?re gonna)\b",
+    r"(my|our|the) plan is to|i'?m planning to|i'?m gonna|we'?re gonna|(?:we|i) can(?!'t| not)|"
+    r"(?:i|we)'?d like to)\b",
     re.I,
 )
 _IMPERATIVE = re.compile(
-    r"^\W*(?:(?:ok(?:ay)?|great|so|and|then|sure|yes|yeah|perfect|alright|right)\W+)*"
-    r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get)\b",
+    r"^\W*(?:(?:ok(?:ay)?|great|so|and|then|sure|yes|yeah|perfect|alright|right|please|just)\W+)*"
+    r"(send|email|e-mail|set up|book|put|schedule|forward|shoot|pencil|loop|text|get|pop|stick|drop|grab|fire|"
+    r"whack|chuck|throw)\b",
     re.I,
 )
 _DELIVERABLE = (
-    r"(?:demo|trial|pilot|proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case study|"
-    r"calculator|questionnaire|summary|recap|training|onboarding|workshop|walkthrough)"
+    r"(?:demo|trial|pilot|proposal|quote|contract|order form|paperwork|agreement|pricing|deck|case stud(?:y|ies)|"
+    r"calculator|questionnaire|summary|recap|training|onboarding|workshop|walkthrough|costing|estimate|"
+    r"breakdown|references|trial login|calendar invite|site visit|survey)"
 )
 # Asking the other side to do something: a support request ("can you send the login to...") unless it
 # is about the deal ("can you send over a quote by end of day?").
@@ -84,7 +88,9 @@ _REQUEST = re.compile(r"^\W*(?:\w+\W+){0,2}?(can|could|would) you\b", re.I)
 _CONCRETE = re.compile(
     r"\b(send|sending (?:you|over|it|them)|e-?mail (?:you|me|it|them|over|the|a)|forward|text (you|me)|share|"
     r"book\w*|schedul\w*|set up|put (a|an|the|it)|pencil|invite|introduce|intro|draft|pull together|prepare|"
-    r"sign\w*|kick ?off|"
+    r"sign\w*|kick ?off|put together|get (?:it|this|that|them|something) (?:over )?to you|loop(?:ing)? in|"
+    r"bring in|rope in|(?:mock|write|draw|work|knock|sketch) up|mock-up|"
+    r"drop (?:you|me|them) (?:an? )?(?:email|e-mail|line|note|text|message)|"
     rf"{_DELIVERABLE})\b",
     re.I,
 )
@@ -92,11 +98,16 @@ _CONCRETE = re.compile(
 _NEEDS_TIME = re.compile(
     r"\b(call|ring|meet|meeting|talk|speak|chat|get back|come back|back to you|follow up|check in|check-in|"
     r"reconvene|regroup|pick (this|it) up|review|go over|catch up|touch base|connect|get \w+( \w+)? on "
-    r"(the phone|a call)|grab|session|slot|sync|look)\b",
+    r"(the phone|a call)|grab|session|slot|sync|look|(?:jump|hop) on|visit|measure|follow-up|diary|calendar|"
+    r"walk (?:you|them|us) through|go through|run (?:it|this|that) (?:past|by)|check with|"
+    r"give (?:you|me|them) a (?:ring|call|bell|shout|buzz)|"
+    r"(?:team|engineer|someone|somebody|surveyor|installer|fitter|crew) (?:out|over|round))\b",
     re.I,
 )
 _WINDOW_WORDS = 10
-_VAGUE = re.compile(r"\b(whenever|sometime|some time|if you ever|if we ever|at some point|feel free|anytime)\b", re.I)
+_VAGUE = re.compile(r"\b(whenever|if you ever|if we ever|feel free|anytime)\b", re.I)
+# Vague unless a day or time pins it: "sometime next week" is a plan, "at some point" is not.
+_LOOSE = re.compile(r"\b(sometime|some time|at some point)\b", re.I)
 _AGREE = re.compile(
     r"\b(yes|yeah|sure|sounds good|works for (me|us)|that works|perfect|great|let'?s do (it|that)|"
     r"absolutely|of course|deal|see you|looking forward|okay|ok)\b",
@@ -109,20 +120,25 @@ def is_next_step(sentence: str) -> bool:
     """A commitment to a concrete action, or to a vaguer one ("call", "regroup") with a day or time.
 
     The action must follow the commitment closely: in "let me walk you through how the dashboard works,
-    and the weekly summary lands in your inbox" nothing is promised.
+    and the weekly summary lands in your inbox" nothing is promised. Each clause may open with its own
+    imperative: "I'm not sold yet, but send me the references".
     """
-    if _VAGUE.search(sentence):
+    text = normalise(sentence)
+    if _VAGUE.search(text) or (_LOOSE.search(text) and not time_phrases.mentions_time(text)):
         return False
-    starts = [m.start() for m in _PROPOSE.finditer(sentence)]
-    starts += [m.start(1) for m in [_IMPERATIVE.search(sentence)] if m]
-    if _REQUEST.search(sentence) and not re.search(rf"\b{_DELIVERABLE}\b", sentence, re.I):
-        action = _CONCRETE.search(sentence) or _NEEDS_TIME.search(sentence)
-        return bool(action and time_phrases.mentions_time(sentence))
+    if _REQUEST.search(text) and not re.search(rf"\b{_DELIVERABLE}\b", text, re.I):
+        action = _CONCRETE.search(text) or _NEEDS_TIME.search(text)
+        return bool(action and time_phrases.mentions_time(text))
+    starts = [m.start() for m in _PROPOSE.finditer(text)]
+    offset = 0
+    for clause in clauses(text):
+        offset = text.find(clause, offset)
+        starts += [offset + m.start(1) for m in [_IMPERATIVE.search(clause)] if m]
     for start in starts:
-        window = " ".join(sentence[start:].split()[:_WINDOW_WORDS])
+        window = " ".join(text[start:].split()[:_WINDOW_WORDS])
         if _CONCRETE.search(window):
             return True
-        if _NEEDS_TIME.search(window) and time_phrases.mentions_time(sentence):
+        if _NEEDS_TIME.search(window) and time_phrases.mentions_time(text):
             return True
     return False
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from audio_scoring.wording import clauses
+
 _NUM = (
     r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|"
     r"forty|forty-five|sixty|ninety|a few|a couple(?: of)?|several)"
@@ -22,7 +24,7 @@ _MONTH = rf"(?:{_MONTH_NAMES}|jan|feb|apr|jun|jul|aug|sept?|oct|nov|dec)"
 # "may" is a month only where a month is expected: "in May", "by May", "mid-May", "May 3rd".
 _MAY = r"(?:(?<=\bin )|(?<=\bby )|(?<=\bbefore )|(?<=\buntil )|(?<=\bof )|(?<=-)|(?<=\bearly )|(?<=\blate ))may\b"
 _SEASON = (
-    r"(?:spring|summer|fall|autumn|winter|(?:the )?holidays|christmas|easter|thanksgiving|new year|"
+    r"(?:spring|summer|fall|autumn|winter|(?:the )?holidays|holiday season|christmas|easter|thanksgiving|new year|"
     r"labou?r day|memorial day|black friday|tax season|open enrollment|school year|(?:busy|peak|slow|high|"
     r"low|quiet|off)(?:[- ]season| period| time| months?)|peak|off-season)"
 )
@@ -41,20 +43,20 @@ _ENDS = (
     r"is over|renews|closes)"
 )
 CONTRACT_EVENT = re.compile(
-    rf"\b{_CONTRACT}\b(?:[\w',$-]* ){{0,6}}?{_ENDS}\b|\b{_CONTRACT} (?:is |comes )?up for renewal\b|"
-    rf"\b(?:locked in|tied in|stuck) (?:with|to)\b",
+    rf"\b{_CONTRACT}\b(?:[\w',$-]* ){{0,6}}?{_ENDS}\b|\b{_CONTRACT} (?:is |comes )?up for renewal\b",
     re.I,
 )
 # Something the buyer plans around: "before the audit", "after the reorg", "once the new hires start".
 _EVENT = (
     r"(?:audit|trade show|conference|launch|opening|reorg|re-org|merger|offsite|board meeting|kick-?off|"
     r"go-live|new hires|hiring|migration|move|quarter closes|year closes|season starts|renewal|budget cycle|"
+    r"tender|rfp|bid|evaluation|"
     r"planning cycle|rollout)"
 )
 _TIME = rf"(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|{_QUARTER}\b|{_DATE}|(?:next|this|coming|following) {_PERIOD}\b|20\d\d\b)"
 _DEADLINE = (
     r"(?:by|before|ahead of|no later than|not later than|in time for|prior to|until|till|after|once|"
-    r"when|starting(?: in| from)?|at the (?:latest|earliest)|around|early|mid|late|middle of|end of|"
+    r"when|starting(?: in| from)?|at the (?:latest|earliest)|around|early|mid|late|(?<!in the )middle of|end of|"
     r"start of|beginning of|sometime(?: in)?)"
 )
 DEADLINE_TIME = re.compile(
@@ -65,7 +67,9 @@ RELATIVE_FUTURE = re.compile(
     rf"within (?:[\w-]+ ){{0,4}}?(?:days?|weeks?|months?|quarters?|years?)|"
     rf"(?:in )?{_NUM}(?: or {_NUM}| to {_NUM})? (?:days|weeks|months|years) from now|"
     rf"in (?:about |around |roughly |maybe |another |just )?{_NUM}(?: or {_NUM}| to {_NUM})? "
-    r"(?:weeks|months|quarters|years)|"
+    r"(?:weeks|fortnights|months|quarters|years)|"
+    r"in (?:about |around |roughly |maybe |another |just )?(?:a|one) (?:week|fortnight|month|quarter|year)"
+    r"(?: or (?:so|two))?|"
     rf"(?:end|start|beginning) of (?:the |this |next )?(?:month|quarter|year|{_QUARTER})|"
     r"as soon as possible|asap|the sooner the better|sooner rather than later|right away|immediately|"
     r"(?:in )?the near (?:future|term)|(?:first|second|back|front|latter|other) half of (?:the |this |next )?year|"
@@ -76,14 +80,18 @@ RELATIVE_FUTURE = re.compile(
 QUARTER = re.compile(rf"\b{_QUARTER}\b(?!'s)", re.I)
 # A named or coming period; "this year's budget" describes the budget, not a plan.
 NAMED_PERIOD = re.compile(
-    rf"\b(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|(?:next|coming|following) {_PERIOD}\b|20\d\d\b)(?!'s)", re.I
+    rf"\b(?:{_MONTH}\b|{_MAY}|{_SEASON}\b|(?:next|coming|following|new) (?:tax |school |academic |financial |"
+    rf"fiscal )?{_PERIOD}\b|"
+    rf"20\d\d\b|{_DATE})(?!'s)",
+    re.I,
 )
 CURRENT_PERIOD = re.compile(rf"\bthis {_PERIOD}\b(?!'s)", re.I)
 
 # Past, habitual and personal times are not plans.
 PAST = re.compile(
     rf"\b(?:last (?:week|month|quarter|year|time|spring|summer|fall|autumn|winter|{_MONTH_NAMES}|monday|"
-    r"tuesday|wednesday|thursday|friday)|ago|back in|yesterday|used to|was(?! to\b)|were(?! to\b)|had|did|"
+    r"tuesday|wednesday|thursday|friday)|ago|back in|yesterday|used to|"
+    r"(?:was|were)(?! (?:to|thinking|hoping|planning|looking|wanting|wondering|aiming)\b)|had|did|"
     r"went|tried|called|came|switched|moved|slipped|ran|took|happened|spent|launched|sent|joined|lost)\b",
     re.I,
 )
@@ -113,38 +121,73 @@ WHEN = re.compile(
 ACT = re.compile(
     r"\b(?:go live|live|launch|roll\w* (?:it |this |that )?out|rollout|switch\w*|move|start\w*|kick\w* off|"
     r"onboard\w*|implement\w*|up and running|in place|deploy\w*|decide|decision|pick|choose|sign\w*|buy|"
-    r"purchase|pull the trigger|get going|get (?:it|this) done|train|pilot|trial|shopping)\b",
+    r"purchase|pull the trigger|get going|get (?:it|this) done|train|pilot|trial|shopping|make (?:a|the) call|"
+    r"award|announce|shortlist|tender)\b",
     re.I,
 )
 # Meaning to: a named period with these is a plan ("March would be ideal").
 INTENT = re.compile(
     r"\b(?:want|wants|'d like|would like|love to|hope|hoping|hopefully|aim|aiming|plan|planning|target|"
-    r"goal|ideal|ideally|realistic|realistically|looking at|thinking|expect|probably|urgent|has to|have to|"
+    r"goal|ideal|ideally|realistic|realistically|looking at|thinking|expect|probably|urgent|has to|have to|target\w*|"
     r"must|need to be)\b",
     re.I,
 )
 
-def is_future_timeframe(sentence: str) -> bool:
-    """A time the speaker plans around, not a past, habitual or personal one.
+# A participle after "be"/"get" is a state to reach, not a past event: "we'd want to be switched over".
+_RESULT = re.compile(r"\b(?:be|being|get|getting)(?: \w+)? $", re.I)
+# Times that belong to the vendor or to a meeting, not to the buyer's plan.
+VENDOR_TIME = re.compile(
+    r"\b(?:delivery|lead time|turnaround|shipping|(?:the|your) (?:quote|proposal|estimate) (?:said|says)|"
+    r"(?:your|the) (?:colleague|rep|engineer|guy|team|support) (?:said|says|told|promised))\b",
+    re.I,
+)
+MEETING = re.compile(
+    r"\b(?:demo|(?<!make a )(?<!make the )call|meeting|walk ?through|chat|catch[- ]up|visit|session|slot|"
+    r"calendar|diary|follow-up|"
+    r"presentation|huddle)s?\b",
+    re.I,
+)
+# "at the end of the month" with a routine ("reconcile timesheets at the end of the month") is a schedule.
+_AT_PERIOD_EDGE = re.compile(r"\bat the (?:end|start|beginning) of the (?:day|week|month|year|quarter)\b", re.I)
 
-    Strong shapes stand alone: a deadline word before a period or event ("before our busy season in
+
+def _past(clause: str) -> bool:
+    return any(not _RESULT.search(clause[: m.start()]) for m in PAST.finditer(clause))
+
+
+def is_future_timeframe(sentence: str, *, current: bool = True) -> bool:
+    """A time the speaker plans around, not a past, habitual, personal, vendor or meeting time.
+
+    Each clause is judged alone, so "we signed with X last month, so nothing's happening till spring" has a
+    plan. Strong shapes stand alone: a deadline word before a period or event ("before our busy season in
     March"), a relative future ("in the next few weeks"), a quarter, a contract that ends. A named period
-    ("in June", "next month") counts with a plan ("we'd want", "ideal") or an act ("roll out", "sign"); the
-    current one ("this week") only with an act, since "budget's tight this year" plans nothing.
+    ("in June", "next month", "the 12th") counts with a plan ("we'd want", "ideal") or an act ("roll out",
+    "decide"); the current one ("this week") only with an act, and not at all when ``current`` is false,
+    since "budget's tight this year" plans nothing.
     """
-    if PAST.search(sentence) or HABITUAL.search(sentence) or PERSONAL.search(sentence):
+    if VENDOR_TIME.search(sentence) or (MEETING.search(sentence) and not _buying_act(sentence)):
         return False
-    if HYPOTHETICAL.search(sentence):
-        return False
-    if CONTRACT_EVENT.search(sentence) or RELATIVE_FUTURE.search(sentence) or QUARTER.search(sentence):
-        return True
-    if DEADLINE_TIME.search(sentence):
-        return True
-    if NAMED_PERIOD.search(sentence):
-        return bool(ACT.search(sentence) or INTENT.search(sentence))
-    return bool(CURRENT_PERIOD.search(sentence) and ACT.search(sentence))
+    parts = clauses(sentence)
+    return any(_clause_timeframe(c, current) for c in (parts if len(parts) == 1 else (sentence, *parts)))
 
 
+def _buying_act(sentence: str) -> bool:
+    """An act of buying or going live, not the name of a meeting ("the onboarding session")."""
+    return any(not MEETING.match(sentence, m.end() + 1) for m in ACT.finditer(sentence))
+
+
+def _clause_timeframe(clause: str, current: bool) -> bool:
+    if _past(clause) or HABITUAL.search(clause) or PERSONAL.search(clause) or HYPOTHETICAL.search(clause):
+        return False
+    edge = _AT_PERIOD_EDGE.search(clause)
+    plain = _AT_PERIOD_EDGE.sub(" ", clause) if edge else clause
+    if CONTRACT_EVENT.search(plain) or RELATIVE_FUTURE.search(plain) or QUARTER.search(plain):
+        return True
+    if DEADLINE_TIME.search(plain):
+        return True
+    if NAMED_PERIOD.search(clause) or edge:
+        return bool(ACT.search(clause) or (INTENT.search(clause) and not edge))
+    return bool(current and CURRENT_PERIOD.search(clause) and ACT.search(clause))
 
 
 def mentions_time(text: str) -> bool:

@@ -36,7 +36,7 @@ def _predict(speaker: str, text: str) -> dict[str, bool]:
 def test_the_labelled_set_is_well_formed() -> None:
     rows = _rows()
     assert {r["speaker"] for r in rows} == {"rep", "prospect"}
-    assert {r["split"] for r in rows} == {"dev", "holdout", "fresh", "unseen"}
+    assert {r["split"] for r in rows} == {"dev", "holdout", "fresh", "unseen", "blind", "later"}
     assert all(r[c] in ("0", "1") for r in rows for c in COLUMNS)
     assert len({r["id"] for r in rows}) == len({r["text"] for r in rows}) == len(rows)
     written_first = [r for r in rows if r["split"] in ("dev", "holdout")]
