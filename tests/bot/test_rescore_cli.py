@@ -118,3 +118,15 @@ async def test_rescore_refuses_a_bad_batch_size(database_url: str, capsys: pytes
     code, out, err = await command(database_url, capsys, "db", "rescore", "--batch-size", "0")
     assert code == 2 and out == "" and err.startswith("leadline: --batch-size must be at least 1")
     assert await stored(database_url) == before
+
+
+async def test_rescore_with_the_database_down_exits_1_with_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    import socket
+
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    code, out, err = await command(f"postgresql+asyncpg://leadline@127.0.0.1:{port}/leadline", capsys,
+                                   "db", "rescore")
+    assert code == 1 and out == ""
+    assert err.startswith("leadline: database unavailable") and len(err.strip().splitlines()) == 1, err
