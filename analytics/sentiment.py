@@ -53,6 +53,8 @@ VALENCE_SCALE = 4.0
 EMOJI_GAIN = 1.5
 
 NEUTRAL = "neutral"
+# Texts longer than this (an SMS is at most 1,600 characters) are scored in pieces of at most this length.
+LONG_TEXT = 1000
 
 
 _SKIN_TONES = frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
@@ -162,10 +164,37 @@ def _score_cached(text: str) -> Sentiment:
 def _raw_score(text: str) -> float:
     if not text or text.isspace():
         return 0.0
+    if len(text) <= LONG_TEXT:
+        return _piece_score(text)
+    # VADER's rules look at the whole text for each sentiment word, so its cost grows with the square of the
+    # length (a 20,000-character text took 1.2 s whole): a long text is scored in pieces, cut where a sentence
+    # ends, and gets their mean score weighted by length, as VADER's authors advise for paragraphs.
+    pieces = _pieces(text)
+    return sum(len(p) * _piece_score(p) for p in pieces) / sum(len(p) for p in pieces)
+
+
+def _piece_score(text: str) -> float:
     score: float = _analyzer().polarity_scores(rewrite(text))["compound"]
     if score < 0 and _NEGATIVE_INTENSIFIERS.search(text.lower()):
         score *= _INTENSIFIER_GAIN
     return score
+
+
+def _pieces(text: str) -> list[str]:
+    """`text` cut into pieces of at most LONG_TEXT characters, after a sentence end or else a space if any."""
+    pieces = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + LONG_TEXT)
+        if end < len(text):
+            cut = max(text.rfind(c, start, end) for c in ".!?\n")
+            if cut <= start:
+                cut = text.rfind(" ", start, end)
+            if cut > start:
+                end = cut + 1
+        pieces.append(text[start:end])
+        start = end
+    return pieces
 
 
 def rewrite(text: str) -> str:

@@ -196,6 +196,13 @@ def main() -> None:
         cpu, wall, warm = time_per_message(texts)
         print(f"  {name} ({len(texts)}, mean {statistics.mean(map(len, texts)):.0f} chars): uncached "
               f"{cpu * 1e6:.0f} us ({wall * 1e6:.0f} us), cached {warm * 1e6:.2f} us")
+    # Long texts, dense with sentiment words (the worst case for VADER's rules), are scored in pieces.
+    words = "great bad not the service is awful but I love it really good terrible thanks ok no".split()
+    for size in (1_600, 4_096, 20_000):
+        text = " ".join(words[i % len(words)] for i in range(size // 4))[:size]
+        start = time.process_time()
+        sentiment.score_sentiment(text)
+        print(f"  one {size:,}-character text: {(time.process_time() - start) * 1e3:.1f} ms CPU")
 
 if __name__ == "__main__":
     main()

@@ -10,6 +10,7 @@ from analytics import sentiment
 from analytics.sentiment import (
     HAPPY_FROM,
     LABELS,
+    LONG_TEXT,
     UNHAPPY_BELOW,
     VERY_HAPPY_FROM,
     Sentiment,
@@ -254,6 +255,23 @@ def test_score_is_always_in_range_with_a_known_label(text: str) -> None:
     assert -1.0 <= result.score <= 1.0
     assert result.label in LABELS
     assert result.label == label_for(result.score)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["great!", "not working.", "ok", "😡", "thanks\n", "why?", "x" * 300]), max_size=60))
+def test_long_texts_are_scored_in_range(parts: list[str]) -> None:
+    result = score_sentiment(" ".join(parts))
+    assert -1.0 <= result.score <= 1.0 and result.label == label_for(result.score)
+
+
+def test_a_long_text_gets_the_mean_of_its_pieces() -> None:
+    # Longer than LONG_TEXT: scored in pieces cut at sentence ends, their scores averaged by length.
+    praise, complaint = "great service, thank you! " * 40, "this is broken again. " * 50
+    assert len(praise) > LONG_TEXT and len(complaint) > LONG_TEXT
+    assert score_sentiment(praise).label == "very_happy"
+    assert score_sentiment(complaint).label == "unhappy"
+    assert score_sentiment(complaint + praise).score > score_sentiment(complaint).score
+    assert score_sentiment(complaint + praise).score < score_sentiment(praise).score
 
 
 @settings(max_examples=200, deadline=None)
