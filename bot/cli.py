@@ -84,6 +84,35 @@ async def _purge(settings: Settings, days: int):  # type: ignore[no-untyped-def]
         await db.dispose()
 
 
+def cmd_db_rescore(args: argparse.Namespace, settings: Settings) -> int:
+    if args.batch_size < 1:
+        return _fail("--batch-size must be at least 1", 2)
+    return asyncio.run(_rescore(settings, args.batch_size))
+
+
+async def _rescore(settings: Settings, batch_size: int) -> int:
+    import time
+
+    from analytics.db import Database
+    from analytics.errors import Unavailable
+    from analytics.rescore import Rescored, rescore_messages
+
+    def progress(done: Rescored) -> None:
+        print(f"{done.scanned} messages scored, {done.changed} changed", file=sys.stderr, flush=True)
+
+    start = time.monotonic()
+    db = Database(settings.database_url)
+    try:
+        done = await rescore_messages(db, batch_size=batch_size, progress=progress)
+    except Unavailable as exc:
+        return _fail(f"{exc} (scores written so far are kept; run it again to finish)", 1)
+    finally:
+        await db.dispose()
+    print(f"rescored {done.scanned} inbound messages: {done.changed} changed "
+          f"({time.monotonic() - start:.1f} s)")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot.logs import configure_logging
     from bot.migrations import upgrade
@@ -301,6 +330,16 @@ def build_parser() -> argparse.ArgumentParser:
                               "(or --days). Contacts and opt-out events are kept.")
     purge.add_argument("--days", type=_days, help="override RETENTION_DAYS for this run (1 or more)")
     purge.set_defaults(func=cmd_db_purge)
+
+    rescore = db_sub.add_parser(
+        "rescore", help="recompute stored message sentiment with the current scorer",
+        description="Score every stored inbound message again with this version's sentiment scorer and store "
+        "the scores that changed, in batches (safe while the service runs; running it again changes nothing). "
+        "Conversation labels in reports follow the stored scores. Run it after an upgrade that changes the "
+        "scorer (see docs/sentiment.md).")
+    rescore.add_argument("--batch-size", type=int, default=2000, metavar="N",
+                         help="messages per batch and write transaction (default 2000)")
+    rescore.set_defaults(func=cmd_db_rescore)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")
     ver.set_defaults(func=cmd_version)

@@ -1,4 +1,5 @@
 import csv
+import os
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from analytics import sentiment
 from analytics.sentiment import (
     HAPPY_FROM,
     LABELS,
+    LONG_TEXT,
     UNHAPPY_BELOW,
     VERY_HAPPY_FROM,
     Sentiment,
@@ -18,10 +20,15 @@ from analytics.sentiment import (
 )
 
 DATA = Path(__file__).parent / "data"
-# Achieved 0.987 on the tuning set and 0.952 on the holdout when written; the floors leave a small
-# margin for lexicon edits but fail on a real regression.
-TUNING_FLOOR = 0.95
+# Achieved 0.954 on the tuning set and 0.935 on the holdout with the VADER-based scorer; the floors leave a
+# small margin for lexicon edits but fail on a real regression (the holdout's floor is the bar).
+TUNING_FLOOR = 0.93
 HOLDOUT_FLOOR = 0.90
+# TweetEval sentiment (public, read-only, outside the repository; see bench/sentiment_accuracy.py). The
+# thresholds were chosen on its validation split, where macro-averaged recall was 0.614.
+TWEETEVAL = Path(os.environ.get("TWEETEVAL_DIR", Path(__file__).resolve().parents[3] / "shared" / "data" /
+                                "sentiment" / "tweeteval"))
+TWEETEVAL_VAL_FLOOR = 0.60
 
 
 def three_class(label: str) -> str:
@@ -141,10 +148,33 @@ def test_unhappy_phrasing(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["can't wait", "cant wait!", "love it", "perfect", "awesome", "sounds good", "works for me", "thx", "ty",
-     "luv it", "gr8", "no worries"],
+     "luv it", "gr8", "thanks, that works!"],
 )
 def test_happy_phrasing(text: str) -> None:
     assert score_sentiment(text).label in ("happy", "very_happy"), score_sentiment(text)
+
+
+@pytest.mark.parametrize("text", ["no worries", "not bad", "please", "sure"])
+def test_mild_pleasantries_lean_positive_but_are_not_happy(text: str) -> None:
+    # One mild positive word is below the happy bar chosen on TweetEval val (HAPPY_FROM).
+    assert 0 < score_sentiment(text).score < HAPPY_FROM, score_sentiment(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("can you send me pricing?", "neutral"),
+        ("not interested, stop texting me", "unhappy"),
+        ("thanks, that works!", "happy"),
+        ("what are your support hours", "neutral"),
+        ("can I pay by credit card", "neutral"),
+        ("I'd like to book a demo", "neutral"),
+    ],
+)
+def test_texts_from_leads(text: str, label: str) -> None:
+    # "happy" here includes very_happy, as in the labelled sets.
+    got = score_sentiment(text).label
+    assert (got if got != "very_happy" else "happy") == label, score_sentiment(text)
 
 
 @pytest.mark.parametrize(
@@ -158,6 +188,26 @@ def test_neutral_logistics(text: str) -> None:
 def test_negated_negative_is_not_unhappy() -> None:
     assert score_sentiment("isn't a bad idea").label != "unhappy"
     assert score_sentiment("that's not bad at all").label != "unhappy"
+
+
+@pytest.mark.parametrize("text", ["no not interested", "No, no thanks", "never not working", "İ said not interested"])
+def test_a_phrase_carrying_its_own_negation_is_not_flipped_by_another(text: str) -> None:
+    assert score_sentiment(text).label == "unhappy", score_sentiment(text)
+
+
+def test_but_shifts_the_weight_to_what_follows() -> None:
+    assert score_sentiment("the demo was good but the price is awful").label == "unhappy"
+    assert score_sentiment("the price is awful but the demo was great").score > 0
+
+
+def test_capitals_are_emphasis_also_on_lead_phrases() -> None:
+    assert score_sentiment("i said NOT INTERESTED").score < score_sentiment("i said not interested").score
+    assert score_sentiment("this is GREAT").score > score_sentiment("this is great").score
+
+
+def test_ascii_emoticons() -> None:
+    assert score_sentiment("ok :)").label in ("happy", "very_happy")
+    assert score_sentiment("ok :(").label == "unhappy"
 
 
 def test_negated_positive_is_not_happy() -> None:
@@ -207,6 +257,23 @@ def test_score_is_always_in_range_with_a_known_label(text: str) -> None:
     assert result.label == label_for(result.score)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.sampled_from(["great!", "not working.", "ok", "😡", "thanks\n", "why?", "x" * 300]), max_size=60))
+def test_long_texts_are_scored_in_range(parts: list[str]) -> None:
+    result = score_sentiment(" ".join(parts))
+    assert -1.0 <= result.score <= 1.0 and result.label == label_for(result.score)
+
+
+def test_a_long_text_gets_the_mean_of_its_pieces() -> None:
+    # Longer than LONG_TEXT: scored in pieces cut at sentence ends, their scores averaged by length.
+    praise, complaint = "great service, thank you! " * 40, "this is broken again. " * 50
+    assert len(praise) > LONG_TEXT and len(complaint) > LONG_TEXT
+    assert score_sentiment(praise).label == "very_happy"
+    assert score_sentiment(complaint).label == "unhappy"
+    assert score_sentiment(complaint + praise).score > score_sentiment(complaint).score
+    assert score_sentiment(complaint + praise).score < score_sentiment(praise).score
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.floats(min_value=-1, max_value=1), max_size=30))
 def test_conversation_score_is_in_range(scores: list[float]) -> None:
@@ -248,6 +315,16 @@ def test_accuracy_on_the_tuning_set() -> None:
 
 def test_accuracy_on_the_holdout() -> None:
     assert accuracy(DATA / "sentiment_holdout.csv") >= HOLDOUT_FLOOR
+
+
+@pytest.mark.skipif(not (TWEETEVAL / "val_text.txt").exists(), reason=f"TweetEval not found at {TWEETEVAL}")
+def test_macro_recall_on_tweeteval_val() -> None:
+    texts = (TWEETEVAL / "val_text.txt").read_text(encoding="utf-8").split("\n")
+    gold = [int(x) for x in (TWEETEVAL / "val_labels.txt").read_text().split()]
+    to_class = {"unhappy": 0, "neutral": 1, "happy": 2, "very_happy": 2}
+    predicted = [to_class[score_sentiment(t).label] for t in texts[: len(gold)]]
+    recalls = [sum(p == g == c for p, g in zip(predicted, gold, strict=True)) / gold.count(c) for c in range(3)]
+    assert sum(recalls) / 3 >= TWEETEVAL_VAL_FLOOR
 
 
 def test_labelled_set_is_big_and_well_formed() -> None:

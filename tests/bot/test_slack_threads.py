@@ -130,7 +130,7 @@ async def test_inbound_text_posts_a_thread_parent_then_thread_replies(client: Te
     [parent] = slack.posted(LEADS)
     shown = texts(parent)
     assert "+1555***0001" in shown and LEAD not in shown
-    assert "SMS" in shown and ":star-struck:" in shown and "`pricing`" in shown
+    assert "SMS" in shown and ":slightly_smiling_face: happy" in shown and "`pricing`" in shown
     assert "How much is the Pro plan?" in shown and "New conversation" in shown
     assert await thread_of(db) == (LEADS, parent["ts"])
 
