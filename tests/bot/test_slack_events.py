@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient
 
 from analytics.db import Database
@@ -169,7 +170,6 @@ def test_answers_stay_within_slack_limits() -> None:
 
 
 def test_the_manifest_subscribes_to_what_the_bot_handles() -> None:
-    yaml = pytest.importorskip("yaml")
     manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / "manifest.yml").read_text())
     settings = manifest["settings"]
     assert {"app_mention", "message.channels", "message.im"} <= set(settings["event_subscriptions"]["bot_events"])
