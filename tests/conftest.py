@@ -3,8 +3,9 @@
 `database_url` is parametrised over both backends. SQLite tests get a copy of a migrated template
 file; PostgreSQL tests share one freshly created database per test run (migrated once, emptied
 before each test, dropped at the end). `empty_database_url` is an unmigrated database on each backend;
-`postgres_url` is for the few tests that only PostgreSQL can run (they cut its connection). A test that
-makes its own SQLite file is marked `sqlite`. The summary line counts every one of them per backend.
+`postgres_url` is for the few tests that only PostgreSQL can run (they cut its connection). A fixture of a
+module's own is counted when its parameter is a backend's name, and a test that makes its own SQLite file is
+marked `sqlite`. The summary line counts every one of them per backend.
 
 Every test runs in an empty working directory with no setting in its environment (tests.environment).
 """
@@ -143,6 +144,10 @@ def _backend_of(item: pytest.Item) -> str | None:
     for name in DATABASE_FIXTURES:
         if name in params:
             return str(params[name])
+    # A module's own fixture parametrised by backend name (e.g. a database at an older revision).
+    for value in params.values():
+        if isinstance(value, str) and value in BACKENDS:
+            return value
     for backend in BACKENDS:
         if item.get_closest_marker(backend) is not None:
             return backend
