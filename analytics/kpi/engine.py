@@ -171,15 +171,16 @@ class _Messages:
     period: dict[str, int]  # queries.period_counts
 
 
-async def _read_messages(session: AsyncSession, period: Period) -> _Messages:
-    rows, active = await queries.message_counts(session, period, with_active=not _rows_only(session))
+async def _read_messages(session: AsyncSession, period: Period, rows_only: bool) -> _Messages:
+    rows, active = await queries.message_counts(session, period, with_active=not rows_only)
     counts = await queries.period_counts(session, period, active=active is None)
     if active is not None:
         counts["active"] = active
     return _Messages(rows, counts)
 
 
-async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], Awaitable[Any]]) -> list[Any]:
+async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], Awaitable[Any]],
+                        rows_only: bool) -> list[Any]:
     """Run independent parts of a report: on PostgreSQL at once, the first on `session` and each other on
     a connection of its own (a report's queries are CPU-bound scans, so they use the server's cores side by
     side; a report holds at most len(parts) connections), elsewhere one after another on `session`. The
@@ -187,7 +188,7 @@ async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], 
     snapshot. The report settings stay on `session` until the caller's transaction ends."""
     await queries.tune_for_report(session)
     bind = session.bind
-    if _rows_only(session) or not isinstance(bind, AsyncEngine):
+    if rows_only or not isinstance(bind, AsyncEngine):
         return [await part(session) for part in parts]
 
     async def on_its_own(part: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
@@ -201,19 +202,29 @@ async def _side_by_side(session: AsyncSession, *parts: Callable[[AsyncSession], 
     return [task.result() for task in tasks]
 
 
-def _rows_only(session: AsyncSession) -> bool:
-    """True where the database cannot aggregate waits into pools (only PostgreSQL does; see pools.py)."""
-    return ROWS_ONLY or session.bind.dialect.name != "postgresql"
+# How a report pools the waits: the database aggregates them (PostgreSQL only; see pools.py), or every wait's
+# row comes back and Python pools them (SQLite, and PostgreSQL when asked, to check one path against the other).
+IN_DATABASE, ROW_BY_ROW = "database", "rows"
 
 
-# Tests set this to check PostgreSQL's pools against the row-by-row path on the same data.
-ROWS_ONLY = False
+def default_aggregation(session: AsyncSession) -> str:
+    """The production path for the session's database."""
+    return IN_DATABASE if session.bind.dialect.name == "postgresql" else ROW_BY_ROW
+
+
+def _rows_only(session: AsyncSession, aggregation: str | None) -> bool:
+    chosen = aggregation or default_aggregation(session)
+    if chosen not in (IN_DATABASE, ROW_BY_ROW):
+        raise InvalidInput(f"unknown aggregation {chosen!r}; expected {IN_DATABASE!r} or {ROW_BY_ROW!r}")
+    if chosen == IN_DATABASE and default_aggregation(session) != IN_DATABASE:
+        raise InvalidInput(f"only PostgreSQL aggregates in the database, not {session.bind.dialect.name}")
+    return chosen == ROW_BY_ROW
 
 
 async def _wait_summary(session: AsyncSession, period: Period, clock: _Clock, tz: ZoneInfo,
-                        wanted: Sequence[str], sla_minutes: float, *, topics: bool) -> WaitSummary:
+                        wanted: Sequence[str], sla_minutes: float, *, topics: bool, rows_only: bool) -> WaitSummary:
     """The period's waits as pools: aggregated by PostgreSQL, or built here from every wait's row."""
-    if _rows_only(session):
+    if rows_only:
         waits = _wait_rows(await queries.waits_opened(session, period), clock)
         return summary_from_rows(waits, sla_minutes, tz, wanted, topics=topics)
     business, sla_business = clock.business_hours, clock.sla_business
@@ -318,21 +329,25 @@ async def compute_report(
     breakdowns: Sequence[str] = (),
     business_hours: bool = False,
     with_previous: bool = True,
+    aggregation: str | None = None,
 ) -> KpiReport:
     """KPIs of the waits and messages in [period.start, period.end), durations as of `now`.
 
     `business_hours` switches every duration to business seconds; `breakdowns` adds by_rep, by_hour,
     by_weekday, by_topic (and wait figures inside by_channel) for the names in BREAKDOWNS; `calls` adds
-    the period's call-score summary.
+    the period's call-score summary. `aggregation` (IN_DATABASE or ROW_BY_ROW) picks how waits are pooled;
+    None is the database's production path (`default_aggregation`). Both give the same figures.
     """
+    rows_only = _rows_only(session, aggregation)
     with _no_cycle_collection():
         return await _compute(session, period, now=now, tz=tz, calendar=calendar, sla_minutes=sla_minutes,
-                              breakdowns=breakdowns, business_hours=business_hours, with_previous=with_previous)
+                              breakdowns=breakdowns, business_hours=business_hours, with_previous=with_previous,
+                              rows_only=rows_only)
 
 
 async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: ZoneInfo,
                    calendar: BusinessCalendar, sla_minutes: float, breakdowns: Sequence[str],
-                   business_hours: bool, with_previous: bool) -> KpiReport:
+                   business_hours: bool, with_previous: bool, rows_only: bool) -> KpiReport:
     if now.utcoffset() is None:
         raise InvalidInput("now must be an aware datetime")
     if not sla_minutes > 0:
@@ -344,23 +359,24 @@ async def _compute(session: AsyncSession, period: Period, *, now: datetime, tz: 
     sentiment_by_topic = "topic" in wanted
 
     async def current_waits(side: AsyncSession) -> WaitSummary:
-        return await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True)
+        return await _wait_summary(side, period, clock, tz, wanted, sla_minutes, topics=True, rows_only=rows_only)
 
     async def previous_waits(side: AsyncSession) -> WaitSummary:
-        return await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False)
+        return await _wait_summary(side, before, clock, tz, (), sla_minutes, topics=False, rows_only=rows_only)
 
     async def previous_messages(side: AsyncSession) -> _Messages:
-        return await _read_messages(side, before)
+        return await _read_messages(side, before, rows_only)
 
     # The state of now rides with the period's messages: the lightest part (the wait part is the longest).
     async def messages(side: AsyncSession) -> tuple[tuple[int, int, datetime | None], _Messages]:
-        return await queries.current_state(side), await _read_messages(side, period)
+        return await queries.current_state(side), await _read_messages(side, period, rows_only)
 
     async def moods(side: AsyncSession) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
-        return await _sentiment(side, period, by_topic=sentiment_by_topic)
+        return await _sentiment(side, period, by_topic=sentiment_by_topic, rows_only=rows_only)
 
     summary, (state, now_messages), sentiments, *rest = await _side_by_side(
-        session, current_waits, messages, moods, *([previous_waits, previous_messages] if with_previous else []))
+        session, current_waits, messages, moods, *([previous_waits, previous_messages] if with_previous else []),
+        rows_only=rows_only)
     earlier: tuple[WaitSummary, _Messages] | None = (rest[0], rest[1]) if rest else None
     opted_out_now, open_count, oldest_at = state
     figures = summary.figures(sla_minutes)
@@ -429,7 +445,7 @@ async def _by_rep(session: AsyncSession, replies: dict[int | None, int], summary
     return tuple(rows)
 
 
-async def _sentiment(session: AsyncSession, period: Period, *, by_topic: bool
+async def _sentiment(session: AsyncSession, period: Period, *, by_topic: bool, rows_only: bool
                      ) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """Conversations by label, and with `by_topic` by label per topic their inbound messages touched.
 
@@ -445,7 +461,7 @@ async def _sentiment(session: AsyncSession, period: Period, *, by_topic: bool
                                                                unhappy_below=UNHAPPY_BELOW, per_conversation=False):
             overall[label] += count
         return overall, per_topic
-    if not _rows_only(session):
+    if not rows_only:
         for topic, label, count in await queries.topic_labels(session, period, bounds=bounds,
                                                               unhappy_below=UNHAPPY_BELOW):
             counts = overall if topic is None else per_topic.setdefault(topic, empty_labels())

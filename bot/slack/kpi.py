@@ -6,6 +6,7 @@ hours, SLA_MINUTES, TIMEZONE, BUSINESS_HOURS), so Slack and the CLI never disagr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -32,8 +33,10 @@ def _ids(value: str) -> frozenset[str]:
 
 
 class KpiAnswers:
-    def __init__(self, deps: SlackDeps) -> None:
+    def __init__(self, deps: SlackDeps, clock: Callable[[], datetime] | None = None) -> None:
         self.deps = deps
+        # What "now" is for "yesterday" or "this week"; tests set a fixed one.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.allowed_users = _ids(deps.settings.slack_allowed_users)
         self.allowed_channels = _ids(deps.settings.slack_allowed_channels)
 
@@ -44,7 +47,7 @@ class KpiAnswers:
         return not (self.allowed_channels and ask.source != "dm" and ask.channel not in self.allowed_channels)
 
     async def answer(self, text: str, now: datetime | None = None) -> Answer:
-        at = now or datetime.now(UTC)
+        at = now or self.clock()
         settings = self.deps.settings
         parsed = parse_question(text, at, settings.tz)
         if isinstance(parsed, HelpRequest):

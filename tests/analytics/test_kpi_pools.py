@@ -1,24 +1,30 @@
 """The fast paths of the KPI engine give exactly the figures of the row-by-row path.
 
 On PostgreSQL the database aggregates waits into pools (sorted float8 arrays per slice, GROUPING SETS) and
-labels conversations in SQL; the row-by-row path (what SQLite runs, checked against a slow reference by
-test_kpi_property.py) builds the same pools in Python. Here both run on the same random histories, on both
-databases, and the JSON must be identical, not merely close.
+labels conversations in SQL; the row-by-row path (what SQLite runs) builds the same pools in Python. Both
+paths exist only on PostgreSQL: here both run on the same random histories there, and the JSON must be
+identical, not merely close. test_kpi_property.py checks each database's production path against a slow
+reference.
 """
 
 from __future__ import annotations
 
 import math
 import random
+import shutil
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import event
 
 from analytics.business_hours import BusinessCalendar, parse_business_hours
 from analytics.db import Database
+from analytics.errors import InvalidInput
 from analytics.ingest import IncomingMessage, IngestConfig, record_message
 from analytics.kpi import BREAKDOWNS, compute_report, engine
 from analytics.kpi.breakdowns import label_bounds
@@ -59,19 +65,55 @@ async def load_random_history(db: Database, seed: int, calendar: BusinessCalenda
             await record_message(session, msg, config)
 
 
+@pytest.fixture
+async def db(postgres_url: str) -> AsyncIterator[Database]:
+    database = Database(postgres_url, pool_size=5)
+    yield database
+    await database.dispose()
+
+
 async def both_paths(db: Database, period: Period, now: datetime, calendar: BusinessCalendar, business: bool,
                      breakdowns: tuple[str, ...]) -> tuple[dict, dict]:  # type: ignore[type-arg]
+    """(in the database, row by row): the first is what production runs on PostgreSQL."""
     out = []
-    for rows_only in (False, True):
-        engine.ROWS_ONLY = rows_only
+    for aggregation in (None, engine.ROW_BY_ROW):
+        statements: list[str] = []
+
+        def seen(_conn, _cursor, statement, *_args, into=statements) -> None:  # type: ignore[no-untyped-def]
+            into.append(statement)
+
+        event.listen(db.engine.sync_engine, "before_cursor_execute", seen)
         try:
             async with db.read() as session:
                 report = await compute_report(session, period, now=now, tz=NY, calendar=calendar, sla_minutes=15,
-                                              breakdowns=breakdowns, business_hours=business)
+                                              breakdowns=breakdowns, business_hours=business,
+                                              aggregation=aggregation)
         finally:
-            engine.ROWS_ONLY = False
+            event.remove(db.engine.sync_engine, "before_cursor_execute", seen)
+        # Two different paths, not one path twice: only the database path pools waits in SQL.
+        pooled_in_sql = any("array_agg" in s for s in statements)
+        assert pooled_in_sql == (aggregation is None), aggregation
         out.append(report.to_json())
     return out[0], out[1]
+
+
+async def test_production_path_on_postgresql_aggregates_in_the_database(db: Database) -> None:
+    async with db.read() as session:
+        assert engine.default_aggregation(session) == engine.IN_DATABASE
+
+
+@pytest.mark.sqlite
+async def test_sqlite_cannot_be_asked_to_aggregate_in_the_database(sqlite_template: Path, tmp_path: Path) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "kpi.db")
+    sqlite = Database(f"sqlite+aiosqlite:///{tmp_path / 'kpi.db'}")
+    try:
+        async with sqlite.read() as session:
+            assert engine.default_aggregation(session) == engine.ROW_BY_ROW
+            with pytest.raises(InvalidInput, match="only PostgreSQL"):
+                await compute_report(session, Period(T0, T0 + timedelta(days=1)), now=T0, tz=NY, calendar=ALWAYS,
+                                     sla_minutes=15, aggregation=engine.IN_DATABASE)
+    finally:
+        await sqlite.dispose()
 
 
 @pytest.mark.parametrize("seed", [1, 2])

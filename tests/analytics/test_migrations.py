@@ -25,11 +25,31 @@ async def test_migrations_reach_head_without_drift(database_url: str) -> None:
     assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
 
 
-async def test_upgrade_is_idempotent(database_url: str) -> None:
+async def test_upgrading_a_current_database_again_keeps_its_data(database_url: str) -> None:
+    """`leadline serve` migrates at every start: on a database at head that must change nothing."""
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
     from bot.migrations import upgrade
 
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO rep (name, created_at) VALUES ('Ana', :at)"),
+                               {"at": datetime(2026, 11, 2, tzinfo=UTC)})
+    finally:
+        await db.dispose()
     await asyncio.to_thread(upgrade, database_url)
     await asyncio.to_thread(upgrade, database_url)
+    await asyncio.to_thread(command.check, alembic_config(database_url))
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            assert await current_revision(conn) == head_revision(database_url)
+            assert (await conn.execute(text("SELECT name FROM rep"))).scalars().all() == ["Ana"]
+    finally:
+        await db.dispose()
 
 
 async def test_0002_numbers_the_scored_inbound_messages_of_existing_conversations(database_url: str) -> None:

@@ -28,8 +28,7 @@ def script(name: str) -> list[Utterance]:
 @pytest.fixture(scope="session")
 def activity_by_call() -> dict:
     """(rep_segments, prospect_segments, duration_s) per fixture call, computed once."""
-    pytest.importorskip("onnxruntime")
-    from audio_scoring.activity import detect_activity
+    from audio_scoring.activity import detect_activity  # onnxruntime is a core dependency: missing, this fails
     from audio_scoring.decode import load_stereo
 
     out = {}

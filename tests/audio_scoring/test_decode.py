@@ -32,7 +32,6 @@ def test_stereo_wav_is_resampled_to_16k_with_exact_duration() -> None:
 
 
 def test_mp3_decodes_through_pyav() -> None:
-    pytest.importorskip("av")
     audio = load_stereo(AUDIO / "plain_call.mp3")
     # MP3 adds encoder padding (~0.2 s) but is otherwise the same call.
     assert audio.duration_s == pytest.approx(truth("plain_call")["duration_s"], abs=0.4)
@@ -57,7 +56,6 @@ def test_mono_is_refused_with_a_clear_error(tmp_path: Path) -> None:
 )
 @pytest.mark.parametrize("suffix", [".wav", ".mp3"])
 def test_corrupt_files_raise_scoring_error(tmp_path: Path, content: bytes, suffix: str) -> None:
-    pytest.importorskip("av")
     bad = tmp_path / f"bad{suffix}"
     bad.write_bytes(content)
     with pytest.raises(CorruptAudio):

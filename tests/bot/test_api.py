@@ -2,47 +2,32 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
 
 import pytest
-from aiohttp import web
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
-from bot import api, kpi_cli
-from bot.app import create_app
+from bot.cli import build_parser
 from bot.settings import Settings
-from tests.bot.conftest import make_settings
+from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_kpi_cli import FROM, TO, load_history
 
 TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-def build_app(settings: Settings) -> web.Application:
-    app = create_app(settings, start_workers=False)
-    # Until bot/app.py calls api.add_routes itself.
-    if not any(getattr(r, "canonical", "") == "/api/kpis" for r in app.router.resources()):
-        api.add_routes(app)
-    return app
-
-
 @pytest.fixture
-async def client_for() -> AsyncIterator:  # type: ignore[type-arg]
-    clients: list[TestClient] = []
-
+async def client_for(make_client: MakeClient) -> Callable[[Settings], Awaitable[TestClient]]:
     async def make(settings: Settings) -> TestClient:
-        client = TestClient(TestServer(build_app(settings), host="127.0.0.1"))
-        await client.start_server()
-        clients.append(client)
-        return client
+        # The app exactly as `leadline serve` builds it (bot.cli._run_server): create_app(settings), workers on.
+        return await make_client(settings)
 
-    yield make
-    for client in clients:
-        await client.close()
+    return make
 
 
 def settings_for(database_url: str, token: str = TOKEN) -> Settings:
@@ -113,9 +98,5 @@ async def test_csv_exports(database_url: str, client_for) -> None:  # type: igno
                                                           "sentiment_label", "topics", "keyword"))]
 
 
-def _parse(*argv: str):  # type: ignore[no-untyped-def]
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="leadline")
-    kpi_cli.register(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(argv)
+def _parse(*argv: str) -> argparse.Namespace:
+    return build_parser().parse_args(argv)

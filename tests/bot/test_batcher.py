@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from typing import Any
 
 import pytest
 
@@ -51,14 +52,25 @@ async def test_database_unavailable_fails_the_whole_batch_at_once() -> None:
     assert calls == 1
 
 
-async def test_a_lone_item_is_not_delayed_long() -> None:
+async def test_a_lone_item_goes_alone_after_max_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    batches: list[list[int]] = []
+
     async def echo(items: Sequence[int]) -> list[int]:
+        batches.append(list(items))
         return list(items)
 
-    batcher: MicroBatcher[int, int] = MicroBatcher(echo, max_wait_s=0.002)
+    # The delay the batcher asks the loop for, rather than a stopwatch on a busy machine.
     loop = asyncio.get_running_loop()
-    started = loop.time()
+    delays: list[float] = []
+    call_later = loop.call_later
+
+    def timed(delay: float, *args: Any, **kwargs: Any) -> asyncio.TimerHandle:
+        delays.append(delay)
+        return call_later(delay, *args, **kwargs)
+
+    monkeypatch.setattr(loop, "call_later", timed)
+    batcher: MicroBatcher[int, int] = MicroBatcher(echo, max_size=64, max_wait_s=0.002)
     assert await batcher.submit(7) == 7
-    assert loop.time() - started < 0.1
-    with pytest.raises(AssertionError):
-        assert await batcher.submit(8) == 9
+    assert await batcher.submit(8) == 8
+    assert batches == [[7], [8]]  # neither waited for company that never came
+    assert delays == [0.002, 0.002]

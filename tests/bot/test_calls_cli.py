@@ -63,6 +63,7 @@ def test_score_call_refuses_bad_input(capsys: pytest.CaptureFixture[str], args: 
     assert message in err and "Traceback" not in err
 
 
+@pytest.mark.sqlite
 def test_reps_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                            monkeypatch: pytest.MonkeyPatch) -> None:
     env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'reps.db'}"}

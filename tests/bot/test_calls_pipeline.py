@@ -9,8 +9,11 @@ import asyncio
 import contextlib
 import io
 import json
+import multiprocessing
+import threading
 import wave
 from collections.abc import AsyncIterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,7 @@ from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_calls_webhooks import LEAD, OURS, REP_PHONE, add_rep, callback
 from tests.bot.test_twilio_webhooks import BASE, TOKEN, post_signed
 from tests.fakes import FakeSlack, FakeTwilio, new_sid
+from tests.waiting import HANG_GUARD_S, eventually, hold_until
 
 ACCOUNT = "AC" + "1" * 32
 AUDIO = Path(__file__).resolve().parents[1] / "fixtures" / "audio"
@@ -235,21 +239,34 @@ async def test_the_running_service_scores_in_the_background_without_blocking(dat
                                                                              make_client: MakeClient,
                                                                              tw: FakeTwilio, db: Database) -> None:
     client = await make_client(settings_for(database_url, tw, None), start_workers=True)
-    part_of(client).transcribe = False
-    sid = new_sid("RE")
-    tw.add_recording(sid, (AUDIO / "qualification_call.wav").read_bytes())
-    await post_signed(client, "/twilio/recordings", callback(sid, RecordingUrl=tw.recording_url(sid)))
-    slowest = 0.0
-    loop = asyncio.get_running_loop()
-    for _ in range(300):
-        started = loop.time()
-        assert (await client.get("/healthz")).status == 200
-        slowest = max(slowest, loop.time() - started)
-        if [r.status for r in await rows(db, Recording)] == ["scored"]:
-            break
-        await asyncio.sleep(0.05)
-    assert [r.status for r in await rows(db, Recording)] == ["scored"]
-    assert slowest < 0.5  # scoring runs in another process, the event loop keeps answering
+    part = part_of(client)
+    part.transcribe = False
+    # The scoring process holds the job until released: while it does, the service must keep answering.
+    context = multiprocessing.get_context("spawn")
+    started, release = context.Event(), context.Event()
+    unused, part.pool = part.pool, ProcessPoolExecutor(1, mp_context=context, initializer=hold_until,
+                                                       initargs=(started, release))
+    unused.shutdown()
+    # Were scoring to block the event loop, nothing below could run until this releases it.
+    fallback = threading.Timer(HANG_GUARD_S, release.set)
+    fallback.start()
+    try:
+        sid = new_sid("RE")
+        tw.add_recording(sid, (AUDIO / "qualification_call.wav").read_bytes())
+        await post_signed(client, "/twilio/recordings", callback(sid, RecordingUrl=tw.recording_url(sid)))
+        assert await asyncio.to_thread(started.wait, HANG_GUARD_S), "the job never reached a scoring process"
+        for _ in range(3):
+            assert (await client.get("/healthz")).status == 200
+        assert not release.is_set() and await rows(db, CallScore) == []  # answered while the job was held
+        release.set()
+
+        async def scored() -> bool:
+            return [r.status for r in await rows(db, Recording)] == ["scored"]
+
+        await eventually(scored, "the recording is scored once the process may work")
+    finally:
+        fallback.cancel()
+        release.set()
 
 
 async def test_a_long_scoring_keeps_its_job_lease(client: TestClient, db: Database,
@@ -266,7 +283,12 @@ async def test_a_long_scoring_keeps_its_job_lease(client: TestClient, db: Databa
     monkeypatch.setattr(pipeline, "HEARTBEAT_S", 0.05)
     scorer = pipeline.RecordingScorer(db, client.server.app[state.SETTINGS], part_of(client))
     beat = asyncio.create_task(scorer._heartbeat(job.id))
-    await asyncio.sleep(0.3)
+
+    async def beaten() -> bool:
+        [row] = [j for j in await rows(db, OutboxJob) if j.id == job.id]
+        return bool(row.updated_at.replace(tzinfo=UTC) > stale)
+
+    await eventually(beaten, "a heartbeat refreshes the job's lease")
     beat.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await beat

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -12,15 +11,18 @@ from pathlib import Path
 
 import pytest
 
+from tests.environment import subprocess_env
+from tests.waiting import HANG_GUARD_S
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def leadline(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
              timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("DATABASE_", "TIMEZONE"))}
-    full_env.update(env or {})
+    """The command with no setting but those in `env`, in `cwd` (default: the test's empty working directory,
+    so no `.env` is read)."""
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True,
-                          env=full_env, cwd=cwd or ROOT, timeout=timeout)
+                          env=subprocess_env(env), cwd=cwd, timeout=timeout)
 
 
 def test_version() -> None:
@@ -62,18 +64,17 @@ def _free_port() -> int:
 
 
 def start_serve(cwd: Path, env: dict[str, str] | None = None, *args: str) -> tuple[subprocess.Popen[str], int]:
-    """`leadline serve` on a free port, from `cwd`, with the process environment less DATABASE_* plus `env`."""
+    """`leadline serve` on a free port, from `cwd`, with no setting but `env` (and the port)."""
     port = _free_port()
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("DATABASE_")}
-    full_env.update({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic"), **(env or {})})
+    full_env = subprocess_env({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic"), **(env or {})})
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *args], cwd=cwd, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return proc, port
 
 
 def wait_ready(proc: subprocess.Popen[str], port: int) -> None:
-    """Poll /readyz until it answers 200 (fails if the process exits first, or after a generous minute)."""
-    deadline = time.monotonic() + 60
+    """Poll /readyz until it answers 200 (fails if the process exits first, or after HANG_GUARD_S)."""
+    deadline = time.monotonic() + HANG_GUARD_S
     while True:
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as resp:
@@ -93,6 +94,7 @@ def stop_serve(proc: subprocess.Popen[str]) -> str:
     return stderr
 
 
+@pytest.mark.sqlite
 def test_serve_migrates_sqlite_and_answers_healthz(tmp_path: Path) -> None:
     proc, port = start_serve(tmp_path)
     try:

@@ -80,22 +80,9 @@ async def _raw(client: TestClient, db: Database, raw: bytes) -> None:
     assert await _count(db) == before
 
 
-@pytest.mark.parametrize("backend_examples", [("sqlite", 120), ("postgres", 30)])
-def test_random_and_hostile_forms(backend_examples: tuple[str, int], tmp_path: Any, sqlite_template: Any,
-                                  pg_database_url: str | None) -> None:
-    backend, examples = backend_examples
-    if backend == "postgres":
-        if pg_database_url is None:
-            pytest.skip("PostgreSQL not available")
-        from tests.conftest import _truncate
-
-        asyncio.run(_truncate(pg_database_url))
-        url = pg_database_url
-    else:
-        import shutil
-
-        shutil.copyfile(sqlite_template, tmp_path / "h.db")
-        url = f"sqlite+aiosqlite:///{tmp_path / 'h.db'}"
+def test_random_and_hostile_forms(database_url: str) -> None:
+    url = database_url
+    examples = 120 if url.startswith("sqlite") else 30
     loop = asyncio.new_event_loop()
     db = Database(url)
     client = TestClient(TestServer(create_app(make_settings(url, public_base_url=BASE, twilio_auth_token=TOKEN),

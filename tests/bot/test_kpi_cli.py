@@ -1,4 +1,5 @@
-"""`leadline kpi` and `leadline export` through bot.kpi_cli's handlers (and the real command once wired)."""
+"""`leadline kpi`, `leadline export` and `leadline demo`: parsed by the real `leadline` parser and run in-process,
+and once as a user runs it (a subprocess)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,9 @@ from analytics.db import Database
 from analytics.ingest import IncomingMessage, IngestConfig, record_message
 from analytics.models import Rep
 from analytics.topics import default_topics
-from bot import kpi_cli
+from bot.cli import build_parser
 from tests.bot.conftest import make_settings
+from tests.environment import subprocess_env
 
 NY = "America/New_York"
 
@@ -60,9 +62,7 @@ async def load_history(database_url: str, timezone: str = "America/New_York") ->
 
 
 def parse(*argv: str) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="leadline")
-    kpi_cli.register(parser.add_subparsers(dest="command", required=True))
-    return parser.parse_args(argv)
+    return build_parser().parse_args(argv)
 
 
 async def run(database_url: str, capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -133,27 +133,18 @@ def test_every_command_has_help() -> None:
         assert exit_info.value.code == 0
 
 
-def test_real_command_once_wired(tmp_path: Path) -> None:
-    from bot.cli import build_parser
-
-    sub = next(a for a in build_parser()._actions if a.dest == "command")
-    if "kpi" not in sub.choices:  # type: ignore[operator]
-        pytest.skip("bot/cli.py does not call kpi_cli.register yet")
-    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
-    from bot.migrations import upgrade
-
-    upgrade(url)
-    asyncio.run(load_history(url))
-    result = subprocess.run([sys.executable, "-m", "bot.cli", "kpi", "--from", FROM, "--to", TO, "--json"],
-                            capture_output=True, text=True, timeout=120, cwd=tmp_path,
-                            env={"DATABASE_URL": url, "TIMEZONE": NY, "PATH": "/usr/bin:/bin",
-                                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+async def test_leadline_kpi_as_a_user_runs_it(database_url: str, tmp_path: Path) -> None:
+    await load_history(database_url)
+    env = subprocess_env({"DATABASE_URL": database_url, "TIMEZONE": NY})
+    result = await asyncio.to_thread(
+        subprocess.run, [sys.executable, "-m", "bot.cli", "kpi", "--from", FROM, "--to", TO, "--json"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["volume"]["inbound"] == 4
 
 
-async def test_demo_fills_an_empty_database(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"
+async def test_demo_fills_an_empty_database(database_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    url = database_url
     code, out, err = await run(url, capsys, "demo", "--days", "5", "--leads", "15")
     assert code == 0, err
     assert out.startswith("added ") and "15 leads" in out

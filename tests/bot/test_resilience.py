@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 
-import pytest
 from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -22,22 +20,18 @@ from tests.bot.test_slack_threads import client as slack_client  # noqa: F401  (
 from tests.bot.test_twilio_webhooks import BASE, TOKEN, inbound, post_signed
 from tests.fakes import slack_signed_headers
 from tests.tcp_proxy import TcpProxy
+from tests.waiting import eventually
 
 
 async def test_webhook_answers_503_and_stores_nothing_while_the_database_is_down(
-    pg_database_url: str | None, make_client: MakeClient
+    postgres_url: str, make_client: MakeClient
 ) -> None:
-    if pg_database_url is None:
-        pytest.skip("PostgreSQL not available")
-    from tests.conftest import _truncate
-
-    await _truncate(pg_database_url)
-    target = make_url(pg_database_url)
+    target = make_url(postgres_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
     via_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     client = await make_client(make_settings(via_proxy, public_base_url=BASE, twilio_auth_token=TOKEN))
-    direct = Database(pg_database_url)
+    direct = Database(postgres_url)
     try:
         first = inbound("before the outage")
         assert (await post_signed(client, "/twilio/messages", first)).status == 200
@@ -47,12 +41,11 @@ async def test_webhook_answers_503_and_stores_nothing_while_the_database_is_down
         assert resp.status == 503
         assert "retry" in (await resp.json())["error"]
         await proxy.restore()
-        for _ in range(40):
-            resp = await post_signed(client, "/twilio/messages", during)  # Twilio's retry of the same message
-            if resp.status == 200:
-                break
-            await asyncio.sleep(0.25)
-        assert resp.status == 200
+
+        async def retried() -> bool:  # Twilio's retry of the same message
+            return (await post_signed(client, "/twilio/messages", during)).status == 200
+
+        await eventually(retried, "the retried webhook is stored once the database is back")
         async with direct.read() as session:
             bodies = sorted((await session.execute(select(Message.body))).scalars())
         assert bodies == ["before the outage", "during the outage"]
@@ -127,10 +120,9 @@ async def test_slow_clients_and_a_flood_do_not_starve_others(database_url: str, 
         await writer.drain()
         stalled.append(writer)
     try:
-        started = time.perf_counter()
+        # Served at all: a starved server would hang here (how fast it answers is bench/ingest.py's business).
         assert (await client.get("/healthz")).status == 200
         assert (await post_signed(client, "/twilio/messages", inbound("still served"))).status == 200
-        assert time.perf_counter() - started < 2.0
     finally:
         for writer in stalled:
             writer.close()

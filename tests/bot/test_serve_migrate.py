@@ -59,6 +59,7 @@ def test_auto_migrate_false_refuses_an_old_schema(old_database: str, tmp_path: P
     assert asyncio.run(revision(old_database)) == OLD  # nothing was migrated behind the operator's back
 
 
+@pytest.mark.sqlite
 def test_no_migrate_refuses_then_starts_once_upgraded(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     upgrade(url, OLD)

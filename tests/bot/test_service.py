@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-
-import pytest
 from sqlalchemy.engine import make_url
 
 from tests.bot.conftest import MakeClient, make_settings
 from tests.tcp_proxy import TcpProxy
+from tests.waiting import eventually
 
 
 async def test_healthz_and_readyz(database_url: str, make_client: MakeClient) -> None:
@@ -32,20 +30,15 @@ async def test_metrics_count_requests(database_url: str, make_client: MakeClient
     assert "leadline_http_request_duration_seconds_bucket" in body
 
 
-async def test_readyz_reports_pending_migrations(tmp_path, make_client: MakeClient) -> None:
-    url = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
-    client = await make_client(make_settings(url))
+async def test_readyz_reports_pending_migrations(empty_database_url: str, make_client: MakeClient) -> None:
+    client = await make_client(make_settings(empty_database_url))
     resp = await client.get("/readyz")
     assert resp.status == 503
     assert (await resp.json())["database"] == "migrations pending"
 
 
-async def test_readyz_follows_the_database_down_and_back(
-    pg_database_url: str | None, make_client: MakeClient
-) -> None:
-    if pg_database_url is None:
-        pytest.skip("PostgreSQL not available")
-    target = make_url(pg_database_url)
+async def test_readyz_follows_the_database_down_and_back(postgres_url: str, make_client: MakeClient) -> None:
+    target = make_url(postgres_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
     try:
@@ -58,11 +51,10 @@ async def test_readyz_follows_the_database_down_and_back(
         assert (await resp.json())["database"] == "unreachable"
         assert (await client.get("/healthz")).status == 200
         await proxy.restore()
-        for _ in range(20):
-            if (await client.get("/readyz")).status == 200:
-                break
-            await asyncio.sleep(0.25)
-        else:
-            pytest.fail("readyz did not recover after the database came back")
+
+        async def ready() -> bool:
+            return (await client.get("/readyz")).status == 200
+
+        await eventually(ready, "readyz recovers after the database came back")
     finally:
         await proxy.cut()

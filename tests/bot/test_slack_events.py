@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+import yaml
 from aiohttp.test_utils import TestClient
 
 from analytics.db import Database
@@ -38,6 +39,7 @@ from bot.slack.text import human_duration
 from tests.bot import test_slack_threads as base
 from tests.bot.test_slack_threads import SECRET, drain, jobs, outbox, post_event
 from tests.fakes import FakeSlack, event_callback_body, slack_signed_headers
+from tests.waiting import HANG_GUARD_S
 
 slack, tw, client = base.slack, base.tw, base.client  # fixtures
 
@@ -69,10 +71,12 @@ async def test_slack_post_retries_honour_retry_after_then_post_in_order(
                                                             "text": {"type": "mrkdwn", "text": f"*call {n}*"}}]},
                           ordering_key="calls")
     slack.fail_next("chat.postMessage", status=429, retry_after=30)
+    before = datetime.now(UTC)
     await outbox(client).run_once()
     head = (await jobs(db, SLACK_POST))[0]
     assert head.state == "pending"
-    assert head.next_attempt_at.replace(tzinfo=UTC) > datetime.now(UTC) + timedelta(seconds=25)
+    # SQLite hands back naive datetimes for stored values; compare as UTC.
+    assert head.next_attempt_at.replace(tzinfo=UTC) >= before + timedelta(seconds=30)
     assert await outbox(client).run_once() == 0
     slack.fail_next("chat.postMessage", status=500)
     await drain(client, db)
@@ -101,7 +105,7 @@ async def test_scheduler_runs_jobs_and_stops() -> None:
     assert scheduler.job_ids() == ["broken", "digest", "tick"]
     scheduler.start()
     scheduler.start()
-    async with asyncio.timeout(5):
+    async with asyncio.timeout(HANG_GUARD_S):
         await ran.wait()
     scheduler.shutdown()
     scheduler.shutdown()
@@ -169,7 +173,6 @@ def test_answers_stay_within_slack_limits() -> None:
 
 
 def test_the_manifest_subscribes_to_what_the_bot_handles() -> None:
-    yaml = pytest.importorskip("yaml")
     manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / "manifest.yml").read_text())
     settings = manifest["settings"]
     assert {"app_mention", "message.channels", "message.im"} <= set(settings["event_subscriptions"]["bot_events"])

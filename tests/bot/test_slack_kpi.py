@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 from collections.abc import AsyncIterator
@@ -18,7 +17,8 @@ from analytics.db import Database
 from analytics.ingest import IncomingMessage, record_message
 from analytics.models import Rep
 from analytics.periods import local_date, local_midnight
-from bot import kpi_cli, state
+from bot import state
+from bot.cli import build_parser
 from bot.slack.text import human_duration
 from tests.bot import test_slack_threads as base
 from tests.bot.conftest import MakeClient
@@ -58,16 +58,27 @@ async def hooks() -> AsyncIterator[ResponseUrls]:
     await sink.runner.cleanup()
 
 
+# "Now" for every question here (a Wednesday afternoon in New York), so "yesterday" is Tuesday Nov 3 even
+# when the test runs across midnight.
+NOW = datetime(2026, 11, 4, 20, 0, tzinfo=UTC)
+
+
 @pytest.fixture
 async def client(database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio) -> TestClient:
-    return await make_client(slack_settings(database_url, slack, tw, timezone=NY), start_workers=False)
+    client = await make_client(slack_settings(database_url, slack, tw, timezone=NY), start_workers=False)
+    part(client).kpi.clock = lambda: NOW
+    return client
+
+
+def yesterday(client: TestClient) -> datetime:
+    tz = client.server.app[state.SETTINGS].tz
+    return local_midnight(local_date(NOW, tz) - timedelta(days=1), tz)
 
 
 async def seed(client: TestClient, db: Database) -> None:
     """Yesterday (New York): three leads answered after 2, 5 and 30 minutes, by two reps."""
     config = client.server.app[state.SERVICES].ingest
-    tz = client.server.app[state.SETTINGS].tz
-    start = local_midnight(local_date(datetime.now(UTC), tz) - timedelta(days=1), tz) + timedelta(hours=10)
+    start = yesterday(client) + timedelta(hours=10)
     async with db.transaction() as session:
         session.add_all([Rep(name="Ana"), Rep(name="Ben")])
     plan = [("+15550000001", 0, 2, 1), ("+15550000002", 60, 5, 2), ("whatsapp:+15550000003", 120, 30, 1)]
@@ -84,8 +95,7 @@ async def seed(client: TestClient, db: Database) -> None:
 async def cli_json(client: TestClient, capsys: pytest.CaptureFixture[str], start: datetime, end: datetime,
                    *by: str) -> dict[str, Any]:
     """What `leadline kpi --json --from START --to END` prints for the app's settings."""
-    parser = argparse.ArgumentParser(prog="leadline")
-    kpi_cli.register(parser.add_subparsers(dest="command", required=True))
+    parser = build_parser()
     argv = ["kpi", "--json", "--from", start.isoformat(), "--to", end.isoformat(), *(["--by", ",".join(by)] if by
                                                                                       else [])]
     args = parser.parse_args(argv)
@@ -169,8 +179,7 @@ async def test_help_unparsed_and_not_allowed(database_url: str, make_client: Mak
 
 async def seed_calls(client: TestClient, db: Database) -> None:
     """Yesterday (New York): three scored calls by two reps and one recording that could not be scored."""
-    tz = client.server.app[state.SETTINGS].tz
-    start = local_midnight(local_date(datetime.now(UTC), tz) - timedelta(days=1), tz) + timedelta(hours=9)
+    start = yesterday(client) + timedelta(hours=9)
     async with db.transaction() as session:
         reps = [Rep(name="Ana"), Rep(name="Ben")]
         session.add_all(reps)

@@ -25,6 +25,7 @@ from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_twilio_sending import make_due, outbox
 from tests.bot.test_twilio_webhooks import BASE, LEAD, OURS, TOKEN, inbound, post_signed
 from tests.fakes import FakeSlack, FakeTwilio, event_callback_body, slack_signed_headers
+from tests.waiting import HANG_GUARD_S, eventually
 
 SID = "AC" + "1" * 32
 BOT_TOKEN = "xoxb-test-token"
@@ -97,7 +98,7 @@ async def settle(client: TestClient) -> None:
     """Let listener work that Bolt runs after its ack finish."""
     for _ in range(3):
         await asyncio.sleep(0.05)
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(HANG_GUARD_S):
             await part(client).inflight.idle()
 
 
@@ -204,10 +205,10 @@ async def test_the_running_service_posts_by_itself_and_starts_without_slack(
     runtime = client.server.app[state.RUNTIME]
     assert runtime.parts["scheduler"].running
     await post_signed(client, "/twilio/messages", inbound("hello from a running service"))
-    for _ in range(200):  # the worker polls every 0.5 s
-        if slack.posted(LEADS):
-            break
-        await asyncio.sleep(0.05)
+    async def posted() -> bool:  # the worker polls every 0.5 s
+        return bool(slack.posted(LEADS))
+
+    await eventually(posted, "the running service's worker posts the lead's thread")
     assert len(slack.posted(LEADS)) == 1
     await client.close()
     assert not runtime.parts["scheduler"].running and "slack" not in runtime.parts

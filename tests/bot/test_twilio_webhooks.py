@@ -126,8 +126,12 @@ async def test_channels_from_address_and_media(client: TestClient, db: Database)
 
 async def test_after_hours_reply_once_per_conversation(database_url: str, make_client: MakeClient,
                                                        db: Database) -> None:
+    # Open one minute, three days from today (TIMEZONE is UTC): closed whenever this test runs, even at midnight.
+    from datetime import UTC, datetime
+
+    open_day = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")[(datetime.now(UTC).weekday() + 3) % 7]
     client = await make_client(make_settings(
-        database_url, public_base_url=BASE, twilio_auth_token=TOKEN, business_hours="Mon 00:00-00:01",
+        database_url, public_base_url=BASE, twilio_auth_token=TOKEN, business_hours=f"{open_day} 00:00-00:01",
         after_hours_reply="We're closed; we'll text you at 9am."))
     first = await (await post_signed(client, "/twilio/messages", inbound("hello?"))).text()
     second = await (await post_signed(client, "/twilio/messages", inbound("anyone?"))).text()

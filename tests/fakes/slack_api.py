@@ -61,7 +61,7 @@ import json
 import secrets
 import time as _time
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -135,7 +135,9 @@ class FakeSlack(LocalServer):
         bot_user_id: str = "UBOT",
         bot_id: str = "BBOT",
         strict_channels: bool = False,
+        clock: Callable[[], float] = _time.monotonic,
     ) -> None:
+        self.clock = clock  # times ``fail_for`` windows; tests may pass a clock they move by hand
         self.tokens: set[str] = {bot_token}
         self.team_id = team_id
         self.team = team
@@ -244,7 +246,7 @@ class FakeSlack(LocalServer):
         error: str | None = None,
     ) -> None:
         """Every call of ``method`` (``"*"`` = any) fails with ``status`` for the next ``seconds``."""
-        self._windows[method] = _Window(_time.monotonic() + seconds, status, retry_after, error)
+        self._windows[method] = _Window(self.clock() + seconds, status, retry_after, error)
 
     def clear_faults(self) -> None:
         self._faults.clear()
@@ -282,7 +284,7 @@ class FakeSlack(LocalServer):
         for key in (method, "*"):
             window = self._windows.get(key)
             if window is not None:
-                if _time.monotonic() < window.until:
+                if self.clock() < window.until:
                     fault = window
                     break
                 del self._windows[key]
