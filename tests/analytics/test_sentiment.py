@@ -1,5 +1,4 @@
 import csv
-import os
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from analytics.sentiment import (
     label_for,
     score_sentiment,
 )
+from tests.public_data import public_data
 
 DATA = Path(__file__).parent / "data"
 # Achieved 0.954 on the tuning set and 0.935 on the holdout with the VADER-based scorer; the floors leave a
@@ -26,8 +26,6 @@ TUNING_FLOOR = 0.93
 HOLDOUT_FLOOR = 0.90
 # TweetEval sentiment (public, read-only, outside the repository; see bench/sentiment_accuracy.py). The
 # thresholds were chosen on its validation split, where macro-averaged recall was 0.614.
-TWEETEVAL = Path(os.environ.get("TWEETEVAL_DIR", Path(__file__).resolve().parents[3] / "shared" / "data" /
-                                "sentiment" / "tweeteval"))
 TWEETEVAL_VAL_FLOOR = 0.60
 
 
@@ -317,14 +315,26 @@ def test_accuracy_on_the_holdout() -> None:
     assert accuracy(DATA / "sentiment_holdout.csv") >= HOLDOUT_FLOOR
 
 
-@pytest.mark.skipif(not (TWEETEVAL / "val_text.txt").exists(), reason=f"TweetEval not found at {TWEETEVAL}")
-def test_macro_recall_on_tweeteval_val() -> None:
-    texts = (TWEETEVAL / "val_text.txt").read_text(encoding="utf-8").split("\n")
-    gold = [int(x) for x in (TWEETEVAL / "val_labels.txt").read_text().split()]
+def tweeteval(split: str) -> tuple[float, float]:
+    """(accuracy, macro-averaged recall) on a TweetEval split, three classes (very happy counts as happy)."""
+    folder = public_data("sentiment", "tweeteval")
+    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").split("\n")
+    gold = [int(x) for x in (folder / f"{split}_labels.txt").read_text().split()]
     to_class = {"unhappy": 0, "neutral": 1, "happy": 2, "very_happy": 2}
     predicted = [to_class[score_sentiment(t).label] for t in texts[: len(gold)]]
     recalls = [sum(p == g == c for p, g in zip(predicted, gold, strict=True)) / gold.count(c) for c in range(3)]
-    assert sum(recalls) / 3 >= TWEETEVAL_VAL_FLOOR
+    return sum(p == g for p, g in zip(predicted, gold, strict=True)) / len(gold), sum(recalls) / 3
+
+
+def test_macro_recall_on_tweeteval_val() -> None:
+    assert tweeteval("val")[1] >= TWEETEVAL_VAL_FLOOR
+
+
+@pytest.mark.slow
+def test_issue_bar_on_tweeteval_test() -> None:
+    """Issue 13's bar on the public test split (reported, never tuned on): macro recall >= 0.57, accuracy >= 0.53."""
+    accuracy_, macro_recall = tweeteval("test")
+    assert macro_recall >= 0.57 and accuracy_ >= 0.53
 
 
 def test_labelled_set_is_big_and_well_formed() -> None:

@@ -18,16 +18,17 @@ from audio_scoring.activity import detect_activity
 from audio_scoring.decode import load_stereo, speech_band
 from audio_scoring.levels import is_narrowband
 from audio_scoring.metrics import union_length
+from tests.public_data import public_data
 
-# The repository sits beside shared/ on every machine of the project (developers' and CI's).
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "audio" / "ami-dev"
 PARTIES = ("rep", "prospect")
 
 
+def _data() -> Path:
+    return public_data("audio", "ami-dev", marker="truth.json")
+
+
 def _truth() -> dict:
-    # Missing data is a failure, not a skip: a green run must mean the figures were checked.
-    assert (DATA / "truth.json").is_file(), f"the ami-dev data set is missing: {DATA}"
-    return json.loads((DATA / "truth.json").read_text())["files"]
+    return json.loads((_data() / "truth.json").read_text())["files"]
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +37,7 @@ def talk() -> dict:
     out = {}
     for name, t in _truth().items():
         for variant in ("clean_16k", "tel_8k"):
-            audio = load_stereo(DATA / f"{name}_{variant}.flac")
+            audio = load_stereo(_data() / f"{name}_{variant}.flac")
             rep, pro = (audio.left, audio.right) if t["rep_channel"] == "left" else (audio.right, audio.left)
             narrow = is_narrowband(speech_band(rep, audio.source_rate), speech_band(pro, audio.source_rate))
             assert narrow == (variant == "tel_8k"), f"{name} {variant}: bandwidth misread"

@@ -128,14 +128,9 @@ async def test_slow_clients_and_a_flood_do_not_starve_others(database_url: str, 
             writer.close()
 
 
-async def _proxied_client(pg_database_url: str | None, make_client: MakeClient) -> tuple[TestClient, TcpProxy]:
+async def _proxied_client(postgres_url: str, make_client: MakeClient) -> tuple[TestClient, TcpProxy]:
     """The app on PostgreSQL through a TcpProxy, its workers stopped so that only requests use the pool."""
-    if pg_database_url is None:
-        pytest.skip("PostgreSQL not available")
-    from tests.conftest import _truncate
-
-    await _truncate(pg_database_url)
-    target = make_url(pg_database_url)
+    target = make_url(postgres_url)
     proxy = TcpProxy(target.host or "127.0.0.1", target.port or 5432)
     await proxy.start()
     via_proxy = target.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
@@ -155,8 +150,8 @@ async def _retried_until_stored(client: TestClient, form: dict[str, str]) -> int
     return status
 
 
-async def _stored_bodies(pg_database_url: str) -> list[str]:
-    direct = Database(pg_database_url)
+async def _stored_bodies(postgres_url: str) -> list[str]:
+    direct = Database(postgres_url)
     try:
         async with direct.read() as session:
             return sorted((await session.execute(select(Message.body))).scalars())
@@ -165,7 +160,7 @@ async def _stored_bodies(pg_database_url: str) -> list[str]:
 
 
 async def test_a_session_the_server_ends_answers_503_not_500(
-    pg_database_url: str | None, make_client: MakeClient
+    postgres_url: str, make_client: MakeClient
 ) -> None:
     """A fast shutdown (or pg_terminate_backend) ends every session with a FATAL error, then the close. A
     pooled connection that has read the error but not yet the close fails its next statement with asyncpg's
@@ -173,15 +168,14 @@ async def test_a_session_the_server_ends_answers_503_not_500(
     two). SQLAlchemy before 2.0.50, which the pin allows, let it through unwrapped: a 500."""
     import asyncpg
 
-    client, proxy = await _proxied_client(pg_database_url, make_client)
-    assert pg_database_url is not None
+    client, proxy = await _proxied_client(postgres_url, make_client)
     driver_errors: list[str] = []
     event.listen(client.server.app[state.DB].engine.sync_engine, "handle_error",
                  lambda context: driver_errors.append(type(context.original_exception).__name__))
     try:
         assert (await post_signed(client, "/twilio/messages", inbound("before the restart"))).status == 200
         proxy.hold_closes()
-        admin = await asyncpg.connect(pg_database_url.replace("postgresql+asyncpg://", "postgresql://", 1))
+        admin = await asyncpg.connect(postgres_url.replace("postgresql+asyncpg://", "postgresql://", 1))
         try:
             ended = await admin.fetchval(
                 "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE client_port = ANY($1::int[])",
@@ -199,18 +193,17 @@ async def test_a_session_the_server_ends_answers_503_not_500(
         assert driver_errors == ["InternalClientError"]  # the outside run's error, met by one request
         proxy.release_closes()
         assert await _retried_until_stored(client, during) == 200
-        assert await _stored_bodies(pg_database_url) == ["before the restart", "while the server restarts"]
+        assert await _stored_bodies(postgres_url) == ["before the restart", "while the server restarts"]
     finally:
         await proxy.cut()
 
 
 async def test_a_database_starting_up_answers_503_not_500(
-    pg_database_url: str | None, make_client: MakeClient
+    postgres_url: str, make_client: MakeClient
 ) -> None:
     """While PostgreSQL starts up (or shuts down) it refuses new sessions with SQLSTATE 57P03, which the
     driver raises as a plain database error: it was answered 500."""
-    client, proxy = await _proxied_client(pg_database_url, make_client)
-    assert pg_database_url is not None
+    client, proxy = await _proxied_client(postgres_url, make_client)
     try:
         proxy.refuse_as_starting_up()
         form = inbound("as the server comes back")
@@ -219,6 +212,6 @@ async def test_a_database_starting_up_answers_503_not_500(
         assert "retry" in (await resp.json())["error"]
         await proxy.restore()
         assert await _retried_until_stored(client, form) == 200
-        assert await _stored_bodies(pg_database_url) == ["as the server comes back"]
+        assert await _stored_bodies(postgres_url) == ["as the server comes back"]
     finally:
         await proxy.cut()

@@ -170,3 +170,57 @@ async def test_timeout_is_checked_with_twilio_before_a_resend(database_url: str,
         await close_client(twilio)
     assert len(tw.sent) == 1
     assert (await jobs(db))[0][0] == "done"
+
+
+async def _sender_box(database_url: str, tw: FakeTwilio, db: Database) -> tuple[Outbox, object, object]:
+    from bot.services import build_services
+
+    settings = make_settings(database_url, twilio_auth_token=TOKEN, twilio_account_sid=SID,
+                             twilio_from="+15559990000", twilio_api_base_url=tw.base_url)
+    services = build_services(settings)
+    twilio = make_client(settings, timeout=2.0)
+    return Outbox(db, {SEND_TEXT: TextSender(db, services, settings, twilio).kind()}), services, twilio
+
+
+async def test_a_lookup_that_fails_after_a_timeout_sends_nothing_twice(database_url: str, tw: FakeTwilio,
+                                                                       db: Database) -> None:
+    from bot.twilio.sender import queue_text
+
+    box, services, twilio = await _sender_box(database_url, tw, db)
+    try:
+        await queue_text(db, services, LEAD, "See you at 3", rep_id=None)
+        tw.delay_next(3600, record=True)  # Twilio takes the text; its answer never comes
+        tw.fail_next_list(500)  # ... and the lookup that follows fails too
+        await box.run_once()
+        assert (await jobs(db))[0][0] == "pending"
+        await make_due(db)
+        await box.run_once()  # the retry asks Twilio first and finds the text
+    finally:
+        await close_client(twilio)
+    assert len(tw.sent) == 1
+    assert (await jobs(db))[0][0] == "done"
+    async with db.read() as session:
+        message = (await session.execute(select(Message).where(Message.direction == "outbound"))).scalar_one()
+    assert message.sid == tw.created[0]["sid"]
+
+
+async def test_a_retry_does_not_take_an_earlier_identical_text_for_its_own(database_url: str, tw: FakeTwilio,
+                                                                           db: Database) -> None:
+    from bot.twilio.sender import queue_text
+
+    box, services, twilio = await _sender_box(database_url, tw, db)
+    try:
+        await queue_text(db, services, LEAD, "ok", rep_id=None)
+        await box.run_once()
+        await queue_text(db, services, LEAD, "ok", rep_id=None)
+        tw.fail_next(503)  # the second "ok" does not reach Twilio the first time
+        await box.run_once()
+        await make_due(db)
+        await box.run_once()
+    finally:
+        await close_client(twilio)
+    assert len(tw.sent) == 2
+    async with db.read() as session:
+        sids = [m.sid for m in (await session.execute(select(Message).where(Message.direction == "outbound")))
+                .scalars()]
+    assert sorted(sids) == sorted(m["sid"] for m in tw.created)

@@ -244,6 +244,7 @@ class FakeTwilio(LocalServer):
         self.date_sent_null_on_create = False
         self._script: deque[_Fault | _Delay] = deque()
         self._download_faults: deque[_Fault] = deque()
+        self._list_faults: deque[_Fault] = deque()
         self._closing = asyncio.Event()
         super().__init__()
         self.app = self._build_app()
@@ -316,9 +317,15 @@ class FakeTwilio(LocalServer):
         for _ in range(times):
             self._download_faults.append(_Fault(status, code, None))
 
+    def fail_next_list(self, status: int, times: int = 1, *, code: int | None = None) -> None:
+        """The next ``times`` message list requests answer ``status`` with Twilio error JSON."""
+        for _ in range(times):
+            self._list_faults.append(_Fault(status, code, None))
+
     def clear_faults(self) -> None:
         self._script.clear()
         self._download_faults.clear()
+        self._list_faults.clear()
 
     # ------------------------------------------------------------------ seeding
     def add_history(self, messages: Iterable[Mapping[str, Any]]) -> list[str]:
@@ -569,6 +576,9 @@ class FakeTwilio(LocalServer):
         await self._record(request)
         if (err := self._auth_error(request)) is not None:
             return err
+        if self._list_faults:
+            fault = self._list_faults.popleft()
+            return self._error(fault.status, fault.code, fault.message)
         query = request.query
         try:
             page_size = int(query.get("PageSize", "50"))
