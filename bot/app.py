@@ -12,12 +12,12 @@ from analytics.db import Database
 from analytics.masking import mask_phones_in_text
 from bot import api, health, send_api, state
 from bot.calls import feature as calls_feature
+from bot.container import build_services
 from bot.digests import feature as digests_feature
 from bot.errors import http_status
 from bot.metrics import Metrics
 from bot.migrations import head_revision
 from bot.runtime import Runtime, workers
-from bot.services import build_services
 from bot.settings import Settings
 from bot.slack import feature as slack_feature
 from bot.twilio import webhooks as twilio_webhooks

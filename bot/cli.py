@@ -222,8 +222,8 @@ async def _import_twilio(settings: Settings, since: datetime, until: datetime | 
 
     from analytics.db import Database
     from analytics.importing import import_messages
+    from bot.container import ingest_config
     from bot.migrations import upgrade
-    from bot.services import ingest_config
     from bot.twilio.client import close_client, make_client
     from bot.twilio.importer import fetch_history
 

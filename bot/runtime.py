@@ -20,11 +20,11 @@ from analytics.db import Database
 from bot import state
 from bot.batcher import MicroBatcher
 from bot.calls import feature as calls_feature
+from bot.container import Services
 from bot.digests import feature as digests_feature
 from bot.outbox import JobKind, Outbox
 from bot.retention_job import numbering_job, purge_job
 from bot.scheduler import scheduler_for
-from bot.services import Services
 from bot.slack import feature as slack_feature
 from bot.twilio.client import close_client, make_client
 from bot.twilio.inbound import Received, receive_messages

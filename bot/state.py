@@ -5,8 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from analytics.db import Database
+from bot.container import Services
 from bot.metrics import Metrics
-from bot.services import Services
 from bot.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)

@@ -38,8 +38,8 @@ from bot.calls.download import DownloadError, discard, download_wav
 from bot.calls.summary import summary_message
 from bot.calls.worker import make_pool, score_file
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outbox, Outcome, enqueue
+from bot.outbox.kinds import SLACK_POST, lead_key
 from bot.settings import Settings
-from bot.slack.jobs import SLACK_POST, lead_key
 
 log = logging.getLogger("leadline.calls")
 

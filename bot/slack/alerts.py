@@ -19,10 +19,10 @@ from sqlalchemy import exists, select
 
 from analytics.masking import mask_address
 from analytics.models import INBOUND, WAIT_OPEN, Contact, Message, Wait
+from analytics.processed_events import claim
 from bot.outbox import enqueue
-from bot.slack.dedupe import claim
+from bot.outbox.kinds import SLACK_THREAD_POST, lead_key
 from bot.slack.deps import SlackDeps
-from bot.slack.jobs import SLACK_THREAD_POST, lead_key
 from bot.slack.posting import enqueue_post
 from bot.slack.text import escape, human_duration
 

@@ -14,8 +14,8 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from analytics.processed_events import claim
 from bot.slack.client import run_call
-from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
 from bot.slack.events import Ask, ThreadMessage, parse_command, parse_mention, parse_message
 from bot.slack.kpi import KpiAnswers, not_allowed

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from slack_sdk.web.async_client import AsyncWebClient
 
 from analytics.db import Database
-from bot.services import Services
+from bot.container import Services
 from bot.settings import Settings
 
 

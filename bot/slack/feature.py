@@ -22,12 +22,12 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import state
+from bot.outbox.kinds import SLACK_LEAD_POST
 from bot.scheduler import scheduler_for
 from bot.slack.alerts import SlaAlerts
 from bot.slack.bolt_app import Handlers, InFlight, build_bolt
 from bot.slack.client import make_web_client
 from bot.slack.deps import SlackDeps
-from bot.slack.jobs import SLACK_LEAD_POST
 from bot.slack.kpi import KpiAnswers
 from bot.slack.posting import Poster
 from bot.slack.replies import TextResults, ThreadReplies
@@ -134,5 +134,5 @@ def _well_formed(raw: bytes, content_type: str) -> bool:
 
 
 def add_routes(app: web.Application) -> None:
-    """`POST /slack/events`: the one request URL of the Slack app (see slack/manifest.yml)."""
+    """`POST /slack/events`: the one request URL of the Slack app (see deploy/slack-manifest.yml)."""
     app.router.add_post("/slack/events", events)

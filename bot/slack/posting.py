@@ -1,4 +1,4 @@
-"""Outbox job kinds that post to Slack: `slack_post`, `slack_thread_post`, `slack_react` (see bot.slack.jobs).
+"""Outbox job kinds that post to Slack: `slack_post`, `slack_thread_post`, `slack_react` (see bot.outbox.kinds).
 
 Retries follow `bot.slack.client.outcome_of`. Every post made for a job carries the job's id as Slack
 message metadata; when an earlier attempt may have reached Slack (a retry after a timeout or a 5xx, or a
@@ -17,9 +17,9 @@ from sqlalchemy import select
 
 from analytics.models import Conversation
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome, enqueue
+from bot.outbox.kinds import SLACK_POST, SLACK_REACT, SLACK_THREAD_POST
 from bot.slack.client import run_call
 from bot.slack.deps import SlackDeps
-from bot.slack.jobs import SLACK_POST, SLACK_REACT, SLACK_THREAD_POST
 from bot.slack.text import clip
 
 MAX_BLOCKS = 50

@@ -12,13 +12,13 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from analytics.models import Contact, Conversation
+from analytics.processed_events import claim
 from bot.errors import BadRequest, Refused
 from bot.outbox import DONE, Job, JobKind, Outcome, enqueue
+from bot.outbox.kinds import SLACK_REACT, SLACK_THREAD_POST, lead_key
 from bot.slack.client import run_call
-from bot.slack.dedupe import claim
 from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
-from bot.slack.jobs import SLACK_REACT, SLACK_THREAD_POST, lead_key
 from bot.slack.posting import Poster, after_crash, enqueue_post
 from bot.slack.reps import RepDirectory
 from bot.slack.text import quote

@@ -19,9 +19,9 @@ from twilio.twiml.messaging_response import MessagingResponse
 
 from analytics.ingest import IncomingMessage, IngestConfig, IngestResult, record_messages
 from analytics.models import HELP, INBOUND, OUTBOUND, Message
+from bot.container import InboundOptions
 from bot.outbox import enqueue
-from bot.services import InboundOptions
-from bot.slack.jobs import SLACK_LEAD_POST, SLACK_THREAD_POST, lead_key
+from bot.outbox.kinds import SLACK_LEAD_POST, SLACK_THREAD_POST, lead_key
 from bot.slack.text import quote
 from bot.twilio.parse import InboundMessage
 

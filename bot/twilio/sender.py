@@ -33,11 +33,11 @@ from analytics.delivery import UNSUBSCRIBED
 from analytics.ingest import IncomingMessage, record_message, record_opt_event
 from analytics.models import OPT_OUT, OUTBOUND, Contact, Message
 from analytics.rebuild import rebuild_contact
+from bot.container import Services
 from bot.errors import BadRequest, Refused
 from bot.outbox import DONE, FAILED, RETRY, UNKNOWN, Job, JobKind, Outcome, enqueue
-from bot.services import Services
+from bot.outbox.kinds import lead_key
 from bot.settings import Settings
-from bot.slack.jobs import lead_key
 
 SEND_TEXT = "send_text"
 TEXT_RESULT = "text_result"

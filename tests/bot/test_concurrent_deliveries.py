@@ -106,7 +106,7 @@ async def test_a_delivery_repeated_inside_one_batch_answers_the_same_twiml(datab
     """What the micro-batcher does when copies arrive within its 2 ms window, without depending on timing."""
     from datetime import UTC, datetime
 
-    from bot.services import build_services
+    from bot.container import build_services
     from bot.twilio.inbound import Received, receive_messages
     from bot.twilio.parse import parse_inbound
     from tests.bot.conftest import make_settings

@@ -15,7 +15,7 @@ from analytics.db import Database
 from analytics.ingest import IncomingMessage, record_message
 from analytics.models import Contact, Message, Wait
 from bot import state
-from bot.services import ingest_config
+from bot.container import ingest_config
 from tests.bot import test_twilio_sending as sending
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_calls_cli import run_main

@@ -30,10 +30,10 @@ from analytics.kpi.report import (
 from analytics.kpi.stats import EMPTY_STATS, Stats
 from analytics.periods import last_n_days
 from bot.outbox import enqueue
+from bot.outbox.kinds import SLACK_POST
 from bot.scheduler import Scheduler
 from bot.slack.answers import render_answer
 from bot.slack.events import Ask, ThreadMessage, parse_mention, parse_message, slack_to_plain
-from bot.slack.jobs import SLACK_POST
 from bot.slack.question import Question
 from bot.slack.text import human_duration
 from tests.bot import test_slack_threads as base
@@ -173,7 +173,7 @@ def test_answers_stay_within_slack_limits() -> None:
 
 
 def test_the_manifest_subscribes_to_what_the_bot_handles() -> None:
-    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "slack" / "manifest.yml").read_text())
+    manifest = yaml.safe_load((Path(__file__).resolve().parents[2] / "deploy" / "slack-manifest.yml").read_text())
     settings = manifest["settings"]
     assert {"app_mention", "message.channels", "message.im"} <= set(settings["event_subscriptions"]["bot_events"])
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/kpi"]

@@ -14,8 +14,8 @@ import pytest
 from analytics.db import Database
 from analytics.ingest import record_message
 from bot.cli import _import_twilio
+from bot.container import ingest_config
 from bot.migrations import upgrade
-from bot.services import ingest_config
 from bot.twilio.importer import TwilioRecord, to_incoming
 from tests.analytics.test_ingest import snapshot
 from tests.bot.conftest import make_settings

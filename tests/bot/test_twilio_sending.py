@@ -150,7 +150,7 @@ async def test_a_job_whose_worker_died_is_not_resent_blindly(client: TestClient,
 
 async def test_timeout_is_checked_with_twilio_before_a_resend(database_url: str, tw: FakeTwilio,
                                                               db: Database) -> None:
-    from bot.services import build_services
+    from bot.container import build_services
 
     settings = make_settings(database_url, twilio_auth_token=TOKEN, twilio_account_sid=SID,
                              twilio_from="+15559990000", twilio_api_base_url=tw.base_url)
@@ -173,7 +173,7 @@ async def test_timeout_is_checked_with_twilio_before_a_resend(database_url: str,
 
 
 async def _sender_box(database_url: str, tw: FakeTwilio, db: Database) -> tuple[Outbox, object, object]:
-    from bot.services import build_services
+    from bot.container import build_services
 
     settings = make_settings(database_url, twilio_auth_token=TOKEN, twilio_account_sid=SID,
                              twilio_from="+15559990000", twilio_api_base_url=tw.base_url)

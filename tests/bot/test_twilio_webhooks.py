@@ -142,7 +142,7 @@ async def test_status_callbacks_are_order_safe_and_21610_opts_out(client: TestCl
     from datetime import UTC, datetime
 
     from analytics.ingest import IncomingMessage, record_message
-    from bot.services import ingest_config
+    from bot.container import ingest_config
     from bot.settings import Settings
 
     config = ingest_config(Settings(_env_file=None))  # type: ignore[call-arg]
