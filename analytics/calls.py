@@ -14,11 +14,10 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Column, Index, Text, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
+from analytics.db import insert_ignore
 from analytics.models import Contact, Conversation, Message, Rep, utcnow
 
 # Recording states.
@@ -85,10 +84,6 @@ class CallScore(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
 
 
-def _insert_ignore(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 async def lock_recording(session: AsyncSession, recording_sid: str, defaults: dict[str, Any]) -> tuple[Recording, bool]:
     """Get or create the recording row and lock it; True when this call created it.
 
@@ -99,18 +94,15 @@ async def lock_recording(session: AsyncSession, recording_sid: str, defaults: di
     existing = (await session.execute(query)).scalar_one_or_none()
     if existing is not None:
         return existing, False
-    insert = _insert_ignore(session)
-    result = await session.execute(insert(Recording).values(recording_sid=recording_sid, **defaults)
-                                   .on_conflict_do_nothing(index_elements=["recording_sid"]))
+    result = await session.execute(insert_ignore(session, Recording, ["recording_sid"])
+                                   .values(recording_sid=recording_sid, **defaults))
     row = (await session.execute(query)).scalar_one()
     return row, bool(result.rowcount)
 
 
 async def insert_score(session: AsyncSession, values: dict[str, Any]) -> bool:
     """Store a score unless the recording already has one; True when this call stored it."""
-    insert = _insert_ignore(session)
-    result = await session.execute(insert(CallScore).values(**values)
-                                   .on_conflict_do_nothing(index_elements=["recording_id"]))
+    result = await session.execute(insert_ignore(session, CallScore, ["recording_id"]).values(**values))
     return bool(result.rowcount)
 
 

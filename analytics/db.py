@@ -9,11 +9,12 @@ upgrade, while reads stay plain deferred transactions.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event, text
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
@@ -43,6 +44,17 @@ def check_database_url(url: str) -> str:
 
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
+
+
+def insert_ignore(session: AsyncSession, table: Any, conflict: Sequence[str]) -> postgresql.Insert | sqlite.Insert:
+    """`INSERT INTO table ... ON CONFLICT (conflict) DO NOTHING` in the session's database's own dialect.
+
+    Add `.values(...)` (or execute it with a list of rows). The result's `rowcount` (or a `RETURNING`
+    row) tells whether this statement inserted: with concurrent inserts of one key exactly one wins, on
+    PostgreSQL by waiting for the first transaction, on SQLite by its write lock.
+    """
+    dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
+    return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
 
 
 def _install_sqlite_pragmas(engine: AsyncEngine) -> None:

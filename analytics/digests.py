@@ -16,12 +16,11 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import UniqueConstraint, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from analytics.business_hours import parse_business_hours
+from analytics.db import insert_ignore
 from analytics.errors import InvalidInput
 from analytics.periods import Period, add_months, between, calendar_month, local_date, wall_to_utc
 
@@ -210,11 +209,9 @@ async def claim(session: AsyncSession, key: DigestKey, channel: str, *, now: dat
     serialises them. `force` takes the row over whatever its state (an explicit re-post).
     """
     at = now or _utcnow()
-    insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
     result = await session.execute(
-        insert(Digest).values(kind=key.kind, period_start=key.first_day, channel=channel, state=CLAIMED,
-                              created_at=at)
-        .on_conflict_do_nothing(index_elements=["kind", "period_start", "channel"])
+        insert_ignore(session, Digest, ["kind", "period_start", "channel"])
+        .values(kind=key.kind, period_start=key.first_day, channel=channel, state=CLAIMED, created_at=at)
         .returning(Digest.id)  # type: ignore[arg-type]
     )
     new_id = result.scalar_one_or_none()

@@ -14,10 +14,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from analytics.db import insert_ignore
 from analytics.ingest_types import IncomingMessage, IngestConfig, IngestResult, message_values, validate
 from analytics.models import WAIT_CANCELLED, WAIT_CLOSED, WAIT_OPEN, Contact, Conversation, Message, OptEvent, Wait
 from analytics.rebuild import rebuild_contact
@@ -46,19 +45,14 @@ class _Plan:
         default_factory=list)  # (contact id, values, open wait, current conversation)
 
 
-def _insert_ignore(session: AsyncSession):  # type: ignore[no-untyped-def]
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-
-
 def _id(ref: _Ref | int | None) -> int | None:
     return ref.id if isinstance(ref, _Ref) else ref
 
 
 async def lock_contacts(session: AsyncSession, first_seen: dict[str, tuple[str, datetime]]) -> dict[str, Any]:
     """Create missing contacts and lock all of them, in id order so concurrent batches cannot deadlock."""
-    insert_ = _insert_ignore(session)
     await session.execute(
-        insert_(Contact).on_conflict_do_nothing(index_elements=["address"]),
+        insert_ignore(session, Contact, ["address"]),
         [{"address": a, "channel": ch, "created_at": at, "opted_out": False} for a, (ch, at) in first_seen.items()],
     )
     table = Contact.__table__

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Index, Text, UniqueConstraint, text
+from sqlalchemy import Column, Index, Text, text
 from sqlmodel import Field, SQLModel
 
 # Message directions.
@@ -26,14 +26,6 @@ WAIT_CANCELLED = "cancelled"
 OPT_OUT = "opt_out"
 OPT_IN = "opt_in"
 HELP = "help"
-
-# Outbox job states.
-JOB_PENDING = "pending"
-JOB_RUNNING = "running"
-JOB_DONE = "done"
-JOB_FAILED = "failed"
-JOB_UNKNOWN = "unknown"
-
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -169,34 +161,3 @@ class OptEvent(SQLModel, table=True):
     at: datetime
     source: str = Field(max_length=32)
     message_id: int | None = Field(default=None, foreign_key="message.id")
-
-
-class OutboxJob(SQLModel, table=True):
-    """Work that talks to the outside world (a text to send, a Slack post), done after the commit.
-
-    `ordering_key` keeps jobs of one conversation in order: a job is only taken when no earlier job
-    with the same key is still unfinished.
-    """
-
-    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=32)
-    payload: str = Field(default="{}", sa_column=Column(Text, nullable=False, server_default="{}"))
-    state: str = Field(default=JOB_PENDING, max_length=16)
-    attempts: int = 0
-    next_attempt_at: datetime = Field(default_factory=utcnow)
-    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    ordering_key: str | None = Field(default=None, max_length=64, index=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
-
-
-class ProcessedEvent(SQLModel, table=True):
-    """Keys of events already handled (Slack `event_id`, message `ts`, SLA alerts), so a retry is a no-op."""
-
-    __table_args__ = (UniqueConstraint("key", name="uq_processed_event_key"),)
-
-    id: int | None = Field(default=None, primary_key=True)
-    key: str = Field(max_length=200)
-    created_at: datetime = Field(default_factory=utcnow)

@@ -1,3 +1,3 @@
 """Import every table module so SQLModel.metadata is complete (for Alembic and test set-up)."""
 
-from analytics import calls, digests, models  # noqa: F401
+from analytics import calls, digests, models, outbox_store, processed_events  # noqa: F401

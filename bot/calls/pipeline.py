@@ -32,7 +32,8 @@ from analytics.calls import (
 )
 from analytics.db import Database
 from analytics.masking import mask_address, mask_number
-from analytics.models import JOB_RUNNING, Contact, OutboxJob, Rep
+from analytics.models import Contact, Rep
+from analytics.outbox_store import keep_alive
 from audio_scoring import CallScore, CorruptAudio, ScoringError, UnsupportedAudio
 from bot.calls.download import DownloadError, discard, download_wav
 from bot.calls.summary import summary_message
@@ -127,9 +128,7 @@ class RecordingScorer:
             await asyncio.sleep(HEARTBEAT_S)
             try:
                 async with self.db.transaction() as session:
-                    await session.execute(update(OutboxJob)
-                                          .where(OutboxJob.id == job_id, OutboxJob.state == JOB_RUNNING)
-                                          .values(updated_at=datetime.now(UTC)))
+                    await keep_alive(session, job_id, datetime.now(UTC))
             except Exception:
                 log.warning("calls: heartbeat failed", extra={"job": job_id})
 

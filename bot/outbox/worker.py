@@ -1,34 +1,28 @@
-"""The outbox: work that talks to the outside world, written in the same transaction as the change that
-needs it and done afterwards by a background worker.
+"""The outbox worker: runs the jobs written to the outbox table (`analytics.outbox_store`) by their kind.
 
-Several replicas may run workers on one PostgreSQL: a job is claimed with `FOR UPDATE SKIP LOCKED`, so
-exactly one worker takes it. On SQLite the single process's write lock does the same. Jobs sharing an
-`ordering_key` run one at a time in id order. A job left `running` by a dead process is handed to its
-kind's `recover` function, which decides whether it is safe to run again.
+Several replicas may run workers on one PostgreSQL: each job is claimed by exactly one worker (see the
+store). Jobs sharing an `ordering_key` run one at a time in id order. A job left `running` by a dead
+process is handed to its kind's `recover` function, which decides whether it is safe to run again.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, exists, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
-
+from analytics import outbox_store
 from analytics.db import Database
 from analytics.errors import Unavailable
-from analytics.models import JOB_DONE, JOB_FAILED, JOB_PENDING, JOB_RUNNING, JOB_UNKNOWN, OutboxJob
+from analytics.outbox_store import JOB_DONE, JOB_FAILED, JOB_PENDING, JOB_UNKNOWN, Job, enqueue
 
 log = logging.getLogger("leadline.outbox")
 
 DONE, RETRY, FAILED, UNKNOWN = JOB_DONE, "retry", JOB_FAILED, JOB_UNKNOWN
+__all__ = ["DONE", "FAILED", "RETRY", "UNKNOWN", "Job", "JobKind", "Outbox", "Outcome", "enqueue"]
 
 
 @dataclass(frozen=True)
@@ -36,15 +30,6 @@ class Outcome:
     state: str
     error: str | None = None
     retry_after: float | None = None
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: str
-    payload: dict[str, Any]
-    attempts: int
-    created_at: datetime
 
 
 Handler = Callable[[Job], Awaitable[Outcome]]
@@ -65,17 +50,6 @@ def backoff_seconds(attempt: int, base: float = 2.0, cap: float = 300.0, rng: ra
     return delay * (0.8 + 0.4 * (rng or random).random())
 
 
-async def enqueue(session: AsyncSession, kind: str, payload: dict[str, Any], *, ordering_key: str | None = None,
-                  now: datetime | None = None) -> OutboxJob:
-    """Add a job in the caller's transaction: it exists exactly when the caller's change commits."""
-    at = now or datetime.now(UTC)
-    job = OutboxJob(kind=kind, payload=json.dumps(payload), ordering_key=ordering_key, next_attempt_at=at,
-                    created_at=at, updated_at=at)
-    session.add(job)
-    await session.flush()
-    return job
-
-
 class Outbox:
     def __init__(self, db: Database, kinds: dict[str, JobKind], *, batch: int = 10, poll_s: float = 0.5,
                  lease: timedelta = timedelta(minutes=2), clock: Callable[[], datetime] | None = None) -> None:
@@ -88,44 +62,22 @@ class Outbox:
         self.wake = asyncio.Event()
 
     async def claim(self) -> list[Job]:
-        now = self.clock()
-        earlier = aliased(OutboxJob)
-        blocked = exists().where(and_(
-            earlier.ordering_key == OutboxJob.ordering_key,
-            earlier.id < OutboxJob.id,
-            earlier.state.in_((JOB_PENDING, JOB_RUNNING)),
-        ))
-        query = (
-            select(OutboxJob)
-            .where(OutboxJob.state == JOB_PENDING, OutboxJob.next_attempt_at <= now,
-                   OutboxJob.kind.in_(list(self.kinds)), ~blocked)
-            .order_by(OutboxJob.id).limit(self.batch)
-            .with_for_update(skip_locked=True, of=OutboxJob)
-        )
         async with self.db.transaction() as session:
-            rows = list((await session.execute(query)).scalars())
-            for row in rows:
-                row.state = JOB_RUNNING
-                row.attempts += 1
-                row.updated_at = now
-            return [Job(r.id or 0, r.kind, json.loads(r.payload), r.attempts, r.created_at) for r in rows]
+            return await outbox_store.claim_due(session, list(self.kinds), self.clock(), self.batch)
 
     async def finish(self, job: Job, outcome: Outcome) -> None:
         kind = self.kinds[job.kind]
         now = self.clock()
-        values: dict[str, Any] = {"updated_at": now, "last_error": outcome.error}
+        state, error, next_at = outcome.state, outcome.error, None
         if outcome.state == RETRY and job.attempts < kind.max_attempts:
             delay = outcome.retry_after if outcome.retry_after is not None else backoff_seconds(job.attempts)
-            values |= {"state": JOB_PENDING, "next_attempt_at": now + timedelta(seconds=delay)}
+            state, next_at = JOB_PENDING, now + timedelta(seconds=delay)
         elif outcome.state == RETRY:
-            values |= {"state": JOB_FAILED, "last_error": f"gave up after {job.attempts} attempts: {outcome.error}"}
-        else:
-            values["state"] = outcome.state
+            state, error = JOB_FAILED, f"gave up after {job.attempts} attempts: {outcome.error}"
         async with self.db.transaction() as session:
-            await session.execute(update(OutboxJob).where(OutboxJob.id == job.id).values(**values))
-        if values["state"] in (JOB_FAILED, JOB_UNKNOWN):
-            log.warning("outbox job ended", extra={"job": job.id, "kind": job.kind, "state": values["state"],
-                                                    "error": values["last_error"]})
+            await outbox_store.set_outcome(session, job.id, state, error, now, next_attempt_at=next_at)
+        if state in (JOB_FAILED, JOB_UNKNOWN):
+            log.warning("outbox job ended", extra={"job": job.id, "kind": job.kind, "state": state, "error": error})
 
     async def run_job(self, job: Job) -> Outcome:
         try:
@@ -148,16 +100,9 @@ class Outbox:
 
     async def recover_stale(self) -> int:
         """Hand jobs whose worker died (running past the lease) to their kind's recover function."""
-        cutoff = self.clock() - self.lease
+        now = self.clock()
         async with self.db.transaction() as session:
-            rows = list((await session.execute(
-                select(OutboxJob).where(OutboxJob.state == JOB_RUNNING, OutboxJob.updated_at < cutoff,
-                                        OutboxJob.kind.in_(list(self.kinds)))
-                .with_for_update(skip_locked=True)
-            )).scalars())
-            for row in rows:
-                row.updated_at = self.clock()
-            jobs = [Job(r.id or 0, r.kind, json.loads(r.payload), r.attempts, r.created_at) for r in rows]
+            jobs = await outbox_store.claim_stale(session, list(self.kinds), now - self.lease, now)
         for job in jobs:
             try:
                 outcome = await self.kinds[job.kind].recover(job)

@@ -107,8 +107,8 @@ async def queue_text_in(session: AsyncSession, services: Services, address: str,
         payload["notify"] = notify
         await session.execute(update(Message).where(Message.id == stored.message_id)
                               .values(notify=json.dumps(notify)))
-    job = await enqueue(session, SEND_TEXT, payload, ordering_key=f"text:{address}", now=at)
-    return QueuedText(job.id or 0, local_sid, address)
+    job_id = await enqueue(session, SEND_TEXT, payload, ordering_key=f"text:{address}", now=at)
+    return QueuedText(job_id, local_sid, address)
 
 
 def _result(job: Job, result: str, *, code: int | None = None, error: str | None = None) -> dict[str, Any] | None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
+import sys
+from pathlib import Path
 
 from alembic import command
 from sqlalchemy import inspect
@@ -23,6 +26,17 @@ async def test_migrations_reach_head_without_drift(database_url: str) -> None:
     finally:
         await db.dispose()
     assert {t.name for t in SQLModel.metadata.sorted_tables} <= tables
+
+
+def test_alembic_sees_every_table_from_a_fresh_interpreter(database_url: str) -> None:
+    """`leadline db upgrade` and `alembic check` load only alembic/env.py, which imports `analytics.tables`:
+    a table module it misses would look dropped to autogenerate. In this process every module is already
+    imported, so the check runs in a new one."""
+    check = ("import sys; from alembic import command; from bot.migrations import alembic_config; "
+             "command.check(alembic_config(sys.argv[1]))")
+    done = subprocess.run([sys.executable, "-c", check, database_url], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[2], timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 async def test_upgrading_a_current_database_again_keeps_its_data(database_url: str) -> None:

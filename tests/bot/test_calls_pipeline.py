@@ -24,7 +24,8 @@ from sqlalchemy import select, update
 
 from analytics.calls import CallScore, Recording
 from analytics.db import Database
-from analytics.models import Contact, Conversation, OutboxJob
+from analytics.models import Contact, Conversation
+from analytics.outbox_store import OutboxJob
 from bot import state
 from bot.calls.pipeline import SLACK_POST, CallsPart
 from tests.bot.conftest import MakeClient, make_settings

@@ -14,7 +14,8 @@ from sqlalchemy import select
 
 from analytics.calls import Recording
 from analytics.db import Database
-from analytics.models import Contact, Message, OutboxJob, Rep
+from analytics.models import Contact, Message, Rep
+from analytics.outbox_store import OutboxJob
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_twilio_webhooks import BASE, TOKEN, count, post_signed
 from tests.fakes import new_sid

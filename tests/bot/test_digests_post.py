@@ -141,7 +141,7 @@ async def test_a_digest_whose_worker_died_after_posting_is_not_posted_again(clie
     from slack_sdk.web.async_client import AsyncWebClient
     from sqlalchemy import update
 
-    from analytics.models import OutboxJob
+    from analytics.outbox_store import OutboxJob
     from bot.slack.posting import job_metadata
     from tests.bot.test_slack_threads import BOT_TOKEN
     from tests.bot.test_twilio_sending import outbox

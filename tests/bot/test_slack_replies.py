@@ -9,7 +9,9 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from analytics.db import Database
-from analytics.models import Message, OutboxJob, ProcessedEvent, Rep, Wait
+from analytics.models import Message, Rep, Wait
+from analytics.outbox_store import OutboxJob
+from analytics.processed_events import ProcessedEvent
 from bot.slack.replies import result_message
 from tests.bot import test_slack_threads as base
 from tests.bot.conftest import MakeClient

@@ -17,7 +17,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from analytics.db import Database
-from analytics.models import Conversation, OutboxJob
+from analytics.models import Conversation
+from analytics.outbox_store import OutboxJob
 from bot import state
 from bot.settings import Settings
 from bot.slack.feature import SlackPart

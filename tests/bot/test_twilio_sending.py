@@ -10,7 +10,8 @@ from aiohttp.test_utils import TestClient
 from sqlalchemy import select, update
 
 from analytics.db import Database
-from analytics.models import Contact, Message, OutboxJob, Wait
+from analytics.models import Contact, Message, Wait
+from analytics.outbox_store import OutboxJob
 from bot import state
 from bot.outbox import Outbox
 from bot.twilio.client import close_client, make_client
