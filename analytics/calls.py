@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel
 
 from analytics.db import insert_ignore
-from analytics.models import Contact, Conversation, Message, Rep, utcnow
+from analytics.models import Contact, Message, Rep, utcnow
 
 # Recording states.
 REC_PENDING = "pending"
@@ -134,17 +134,6 @@ async def contact_by_number(session: AsyncSession, numbers: Sequence[str | None]
     found = {c.address: c for c in (await session.execute(select(Contact).where(Contact.address.in_(addresses))))
              .scalars()}
     return next((found[a] for a in addresses if a in found), None)
-
-
-async def lead_thread(session: AsyncSession, contact_id: int) -> tuple[str, str] | None:
-    """(channel, thread_ts) of the contact's latest conversation that has a Slack thread."""
-    row = (await session.execute(
-        select(Conversation.slack_channel, Conversation.slack_thread_ts)
-        .where(Conversation.contact_id == contact_id, Conversation.slack_thread_ts.is_not(None),
-               Conversation.slack_channel.is_not(None))
-        .order_by(Conversation.started_at.desc()).limit(1)
-    )).first()
-    return (row[0], row[1]) if row else None
 
 
 async def last_texting_rep_phone(session: AsyncSession, contact_id: int) -> str | None:

@@ -9,6 +9,8 @@ upgrade, while reads stay plain deferred transactions.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -55,6 +57,18 @@ def insert_ignore(session: AsyncSession, table: Any, conflict: Sequence[str]) ->
     """
     dialect = postgresql if session.bind.dialect.name == "postgresql" else sqlite
     return dialect.insert(table).on_conflict_do_nothing(index_elements=list(conflict))
+
+
+def set_wal_mode(url: str) -> None:
+    """Leave an SQLite database file in WAL mode (a no-op for PostgreSQL and in-memory SQLite).
+
+    WAL is a property of the file: setting it once, before the service's connections race to switch it,
+    spares them the switch (see `_install_sqlite_pragmas`).
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        with contextlib.closing(sqlite3.connect(parsed.database, timeout=SQLITE_BUSY_TIMEOUT_S)) as conn:
+            conn.execute("PRAGMA journal_mode=WAL")
 
 
 def _install_sqlite_pragmas(engine: AsyncEngine) -> None:

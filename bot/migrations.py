@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
-import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from analytics.db import is_sqlite
+from analytics.db import set_wal_mode
 
 
 def alembic_dir() -> Path:
@@ -39,11 +36,7 @@ def alembic_config(database_url: str) -> Config:
 def upgrade(database_url: str, revision: str = "head") -> None:
     """Apply migrations up to `revision`. Synchronous: Alembic's env runs its own event loop."""
     command.upgrade(alembic_config(database_url), revision)
-    url = make_url(database_url)
-    if is_sqlite(database_url) and url.database and url.database != ":memory:":
-        # Leave the file in WAL (analytics.db's mode), before the service's connections race to switch it.
-        with contextlib.closing(sqlite3.connect(url.database, timeout=30)) as conn:
-            conn.execute("PRAGMA journal_mode=WAL")
+    set_wal_mode(database_url)
 
 
 def head_revision(database_url: str) -> str | None:

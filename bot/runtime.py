@@ -23,12 +23,13 @@ from bot.calls import feature as calls_feature
 from bot.container import Services
 from bot.digests import feature as digests_feature
 from bot.outbox import JobKind, Outbox
+from bot.outbox.kinds import SEND_TEXT
 from bot.retention_job import numbering_job, purge_job
 from bot.scheduler import scheduler_for
 from bot.slack import feature as slack_feature
 from bot.twilio.client import close_client, make_client
 from bot.twilio.inbound import Received, receive_messages
-from bot.twilio.sender import SEND_TEXT, TextSender
+from bot.twilio.sender import TextSender
 
 log = logging.getLogger("leadline")
 
@@ -65,7 +66,8 @@ async def workers(app: web.Application) -> AsyncIterator[None]:
     runtime.inbound = inbound_batcher(app[state.DB], app[state.SERVICES])
     if settings.twilio_configured and settings.twilio_from:
         runtime.twilio = make_client(settings)
-        runtime.kinds[SEND_TEXT] = TextSender(app[state.DB], app[state.SERVICES], settings, runtime.twilio).kind()
+        sender = TextSender(app[state.DB], app[state.SERVICES].ingest, settings, runtime.twilio)
+        runtime.kinds[SEND_TEXT] = sender.kind()
     else:
         log.info("Twilio is off: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_FROM to send texts")
     scheduler = scheduler_for(runtime, settings.tz)

@@ -9,7 +9,8 @@ from aiohttp import web
 from bot import state
 from bot.auth import require_token
 from bot.errors import BadRequest
-from bot.twilio.sender import queue_text
+from bot.outbox.kinds import SEND_TEXT
+from bot.outbox.texts import queue_text
 
 
 async def send_message(request: web.Request) -> web.Response:
@@ -24,11 +25,11 @@ async def send_message(request: web.Request) -> web.Response:
     if rep_id is not None and not isinstance(rep_id, int):
         raise BadRequest("rep_id must be an integer")
     runtime = request.app[state.RUNTIME]
-    if runtime.outbox is None or "send_text" not in runtime.kinds:
+    if runtime.outbox is None or SEND_TEXT not in runtime.kinds:
         raise BadRequest("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
     services = request.app[state.SERVICES]
     # With lead threads on, the text and its result show in the lead's thread, as the reps' own replies do.
-    queued = await queue_text(request.app[state.DB], services, data["to"].strip(), data["body"], rep_id=rep_id,
+    queued = await queue_text(request.app[state.DB], services.ingest, data["to"].strip(), data["body"], rep_id=rep_id,
                               mirror=bool(services.slack_leads_channel))
     runtime.outbox.wake.set()
     return web.json_response({"queued": True, "job_id": queued.job_id, "message_sid": queued.message_sid},

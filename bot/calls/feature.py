@@ -19,9 +19,10 @@ from aiohttp import web
 from bot import state
 from bot.calls.pipeline import CallsPart, RecordingScorer
 from bot.calls.voice import incoming_call
-from bot.calls.webhooks import SCORE_RECORDING, recording_status
+from bot.calls.webhooks import recording_status
 from bot.calls.worker import make_pool
 from bot.outbox import Outbox
+from bot.outbox.kinds import SCORE_RECORDING
 
 log = logging.getLogger("leadline.calls")
 

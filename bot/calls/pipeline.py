@@ -18,28 +18,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
-from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from analytics.calls import (
-    REC_DOWNLOADING,
-    REC_FAILED,
-    REC_NOT_SCORABLE,
-    REC_SCORED,
-    Recording,
-    criterion_columns,
-    insert_score,
-    lead_thread,
-)
+from analytics.calls import REC_DOWNLOADING, REC_FAILED, REC_NOT_SCORABLE, criterion_columns
 from analytics.db import Database
 from analytics.masking import mask_address, mask_number
-from analytics.models import Contact, Rep
 from analytics.outbox_store import keep_alive
+from analytics.recordings import CallParties, SavedScore, begin_scoring, call_parties, mark_recording, save_score
 from audio_scoring import CallScore, CorruptAudio, ScoringError, UnsupportedAudio
 from bot.calls.download import DownloadError, discard, download_wav
 from bot.calls.summary import summary_message
 from bot.calls.worker import make_pool, score_file
-from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outbox, Outcome, enqueue
-from bot.outbox.kinds import SLACK_POST, lead_key
+from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outbox, Outcome, jobs
+from bot.outbox.kinds import lead_key
 from bot.settings import Settings
 
 log = logging.getLogger("leadline.calls")
@@ -75,13 +66,12 @@ class RecordingScorer:
     async def run(self, job: Job) -> Outcome:
         recording_id = int(job.payload["recording_id"])
         async with self.db.transaction() as session:
-            rec = await session.get(Recording, recording_id, with_for_update=True)
-            if rec is None:
-                return Outcome(FAILED, "recording not found")
-            if rec.status in (REC_SCORED, REC_NOT_SCORABLE):
-                return Outcome(DONE)
-            rec.status, rec.reason = REC_DOWNLOADING, None
-            url, rep_channel = rec.recording_url, rec.rep_channel
+            to_score = await begin_scoring(session, recording_id)
+        if to_score is None:
+            return Outcome(FAILED, "recording not found")
+        if to_score.finished:
+            return Outcome(DONE)
+        url, rep_channel = to_score.recording_url, to_score.rep_channel
         try:
             path = await download_wav(self.part.http, self.settings, url)
         except DownloadError as exc:
@@ -134,8 +124,7 @@ class RecordingScorer:
 
     async def _mark(self, recording_id: int, status: str, reason: str | None) -> None:
         async with self.db.transaction() as session:
-            await session.execute(update(Recording).where(Recording.id == recording_id)
-                                  .values(status=status, reason=reason[:500] if reason else None))
+            await mark_recording(session, recording_id, status, reason)
         if status in (REC_FAILED, REC_NOT_SCORABLE):
             log.warning("recording not scored", extra={"recording_id": recording_id, "status": status,
                                                        "reason": reason})
@@ -143,52 +132,40 @@ class RecordingScorer:
     async def store(self, recording_id: int, result: CallScore) -> bool:
         """Store the score and queue its Slack summary; False when the recording already had a score."""
         data = result.to_dict()
-        now = datetime.now(UTC)
+        values = {"stage": result.stage, "score": result.score, **criterion_columns(data["criteria"]),
+                  "talk_ratio": result.metrics.talk_ratio, "text_scored": result.text_scored,
+                  "result": result.to_json()}
         async with self.db.transaction() as session:
-            rec = await session.get(Recording, recording_id, with_for_update=True)
-            if rec is None:
+            saved = await save_score(session, recording_id, values, result.duration_s, datetime.now(UTC))
+            if saved is None:
                 return False
-            stored = await insert_score(session, {
-                "recording_id": recording_id, "rep_id": rec.rep_id, "stage": result.stage, "score": result.score,
-                **criterion_columns(data["criteria"]), "talk_ratio": result.metrics.talk_ratio,
-                "duration_s": result.duration_s, "text_scored": result.text_scored,
-                "result": result.to_json(), "called_at": rec.created_at, "created_at": now,
-            })
-            rec.status, rec.reason, rec.scored_at = REC_SCORED, None, now
-            if rec.duration_s is None:
-                rec.duration_s = result.duration_s
-            if stored:
-                await self._queue_summary(session, rec, data)
-        log.info("recording scored", extra={"recording": rec.recording_sid, "score": result.score,
-                                            "stored": stored})
-        return stored
+            if saved.stored and self.settings.slack_configured:
+                parties = await call_parties(session, saved.rep_id, saved.contact_id)
+                await self._queue_summary(session, saved, parties, data)
+        log.info("recording scored", extra={"recording": saved.recording_sid, "score": result.score,
+                                            "stored": saved.stored})
+        return saved.stored
 
-    async def _queue_summary(self, session: Any, rec: Recording, data: dict[str, Any]) -> None:
-        if not self.settings.slack_configured:
-            return
-        rep = await session.get(Rep, rec.rep_id) if rec.rep_id is not None else None
-        contact = await session.get(Contact, rec.contact_id) if rec.contact_id is not None else None
-        thread = await lead_thread(session, contact.id) if contact is not None and contact.id else None
+    async def _queue_summary(self, session: AsyncSession, saved: SavedScore, parties: CallParties,
+                             data: dict[str, Any]) -> None:
         key: str | None = None
-        if thread is not None and contact is not None and contact.id is not None:
-            channel, thread_ts = thread
+        if parties.thread is not None and parties.contact_id is not None:
+            channel, thread_ts = parties.thread
             # Inside the lead's own thread the lead needs no naming; the key keeps the thread's posts in order.
-            other, key = None, lead_key(contact.id)
+            other, key = None, lead_key(parties.contact_id)
         elif self.settings.slack_calls_channel:
             channel, thread_ts = self.settings.slack_calls_channel, None
-            other = _other_party(rec, contact, rep)
+            other = _other_party(saved, parties)
         else:
             return
-        text, blocks = summary_message(data, rep=rep.name if rep else None, other_party=other)
-        await enqueue(session, SLACK_POST, {"channel": channel, "thread_ts": thread_ts, "text": text,
-                                            "blocks": blocks}, ordering_key=key)
+        text, blocks = summary_message(data, rep=parties.rep_name, other_party=other)
+        await jobs.slack_post(session, channel, text, thread_ts=thread_ts, blocks=blocks, ordering_key=key)
 
 
-def _other_party(rec: Recording, contact: Contact | None, rep: Rep | None) -> str | None:
-    if contact is not None:
-        return contact.display_name or mask_address(contact.address)
-    for number in (rec.from_number, rec.to_number):
-        if number and (rep is None or number != rep.phone):
+def _other_party(saved: SavedScore, parties: CallParties) -> str | None:
+    if parties.contact_address is not None:
+        return parties.contact_name or mask_address(parties.contact_address)
+    for number in (saved.from_number, saved.to_number):
+        if number and number != parties.rep_phone:
             return mask_number(number)
     return None
-

@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any
 
-from analytics.models import Rep
+from analytics.reps import RepEntry
 from bot.settings import Settings
 
 E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -69,43 +69,33 @@ async def _prepare(settings: Settings) -> Any:
     return Database(settings.database_url)
 
 
-async def add_rep(settings: Settings, values: dict[str, Any]) -> Rep:
+async def add_rep(settings: Settings, values: dict[str, Any]) -> RepEntry:
     """Insert the rep; InputError names the field another rep already has."""
-    from sqlalchemy import or_, select
-    from sqlalchemy.exc import IntegrityError
+    from analytics import reps
+    from analytics.errors import Conflict
 
     db = await _prepare(settings)
     try:
-        unique = [(column, values[column]) for column in ("email", "phone", "slack_user_id") if values[column]]
         async with db.transaction() as session:
-            if unique:
-                clash = (await session.execute(select(Rep).where(
-                    or_(*(getattr(Rep, column) == value for column, value in unique))))).scalars().first()
-                if clash is not None:
-                    field = next(c for c, v in unique if getattr(clash, c) == v)
-                    raise InputError(f"rep #{clash.id} ({clash.name}) already has that {field.replace('_', ' ')}")
-            rep = Rep(**values)
-            session.add(rep)
-            await session.flush()
-        return rep
-    except IntegrityError as exc:
-        raise InputError("another rep already has that email, phone or Slack user") from exc
+            return await reps.add_rep(session, values)
+    except Conflict as exc:
+        raise InputError(str(exc)) from exc
     finally:
         await db.dispose()
 
 
-async def list_reps(settings: Settings) -> list[Rep]:
-    from sqlalchemy import select
+async def list_reps(settings: Settings) -> list[RepEntry]:
+    from analytics import reps
 
     db = await _prepare(settings)
     try:
         async with db.read() as session:
-            return list((await session.execute(select(Rep).order_by(Rep.name, Rep.id))).scalars())
+            return await reps.list_reps(session)
     finally:
         await db.dispose()
 
 
-def _as_dict(rep: Rep) -> dict[str, Any]:
+def _as_dict(rep: RepEntry) -> dict[str, Any]:
     return {"id": rep.id, "name": rep.name, "email": rep.email, "phone": rep.phone,
             "slack_user": rep.slack_user_id, "role": rep.role}
 

@@ -11,17 +11,18 @@ from typing import Any
 
 from aiohttp import web
 
-from analytics.calls import REC_FAILED, REC_NOT_SCORABLE, REC_PENDING, contact_by_number, lock_recording, rep_by_phone
+from analytics.calls import REC_FAILED, REC_NOT_SCORABLE, REC_PENDING, contact_by_number, rep_by_phone
 from analytics.db import Database
+from analytics.recordings import save_recording
 from bot import state
 from bot.calls.parse import COMPLETED, RecordingCallback, parse_recording
 from bot.outbox import enqueue
+from bot.outbox.kinds import SCORE_RECORDING
 from bot.settings import Settings
 from bot.twilio.webhooks import read_signed_form
 
 log = logging.getLogger("leadline.calls")
 
-SCORE_RECORDING = "score_recording"
 MONO_REASON = ("single-channel recording: scoring needs the rep and the prospect on separate channels "
                "(record with record-from-answer-dual)")
 
@@ -65,19 +66,15 @@ async def accept_recording(db: Database, settings: Settings, cb: RecordingCallba
             "channels": cb.channels, "duration_s": cb.duration_s, "status": status, "reason": reason,
             "created_at": at,
         }
-        row, created = await lock_recording(session, cb.recording_sid, defaults)
-        if not created:
-            if row.twilio_status == COMPLETED or cb.status == "in-progress":
-                # A retry, or news older than what we know: nothing changes.
-                return Accepted(row.id or 0, row.status, False)
-            for key in ("twilio_status", "channels", "duration_s", "status", "reason", "recording_url"):
-                setattr(row, key, defaults[key])
-            row.created_at = at
+        saved = await save_recording(session, cb.recording_sid, defaults)
+        if not saved.changed:
+            # A retry, or news older than what we know: nothing changes.
+            return Accepted(saved.id, saved.status, False)
         queued = cb.status == COMPLETED and status == REC_PENDING
         if queued:
-            await enqueue(session, SCORE_RECORDING, {"recording_id": row.id}, ordering_key=cb.recording_sid,
+            await enqueue(session, SCORE_RECORDING, {"recording_id": saved.id}, ordering_key=cb.recording_sid,
                           now=at)
-        recording_id = row.id or 0
+        recording_id = saved.id
     log.info("recording received", extra={"recording": cb.recording_sid, "status": status, "queued": queued})
     return Accepted(recording_id, status, queued)
 

@@ -22,8 +22,9 @@ from analytics.db import Database
 from analytics.digests import KINDS, DigestKey, check_first_day, last_complete
 from analytics.errors import InvalidInput
 from bot.cli_support import fail, run_with_db
-from bot.digests.jobs import DIGEST_POST, DigestPoster, Prepared, prepare, queue_digest
+from bot.digests.jobs import DigestPoster, Prepared, prepare, queue_digest
 from bot.outbox import Outbox
+from bot.outbox.kinds import DIGEST_POST
 from bot.settings import Settings
 
 

@@ -16,11 +16,13 @@ from analytics.charts import DayPoint, daily_chart, heatmap_chart
 from analytics.digests import DAILY, MONTHLY, WEEKLY
 from analytics.kpi import KpiReport
 from analytics.kpi.report import Headline
+from analytics.unhappy_threads import UnhappyThread
 from bot.digests import periodic
-from bot.digests.data import BASELINE_DAYS, DigestData, UnhappyThread
+from bot.digests.data import BASELINE_DAYS, DigestData
 from bot.digests.format import compare, line, plain, shown
+from bot.mrkdwn import clip, escape
 from bot.slack.answers import Blocks, context, section, table
-from bot.slack.text import clip, escape, human_duration, percent
+from bot.slack.text import human_duration, percent
 
 MAX_BLOCKS = 50
 HEADER_LIMIT = 150

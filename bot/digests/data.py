@@ -2,8 +2,8 @@
 
 Every figure is a `KpiReport` computed by `analytics.kpi.compute_report` exactly as `leadline kpi --json`
 computes it (calendar hours, SLA_MINUTES, TIMEZONE, BUSINESS_HOURS) for the same period; the digest only
-picks and formats. The one list the engine does not give, the most unhappy conversations to link to, is
-read here with the engine's own per-conversation rule (`analytics.sentiment.conversation_sentiment`).
+picks and formats. The one list the engine does not give, the most unhappy conversations to link to, comes
+from `analytics.unhappy_threads`, by the engine's own per-conversation rule.
 """
 
 from __future__ import annotations
@@ -12,32 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.calls import call_score_summary
 from analytics.db import Database
 from analytics.digests import DAILY, WEEKLY, DigestKey, period_of
 from analytics.kpi import KpiReport, compute_report
-from analytics.masking import mask_address
-from analytics.models import INBOUND, Contact, Conversation, Message
 from analytics.periods import Period, between, label
-from analytics.sentiment import conversation_sentiment
+from analytics.unhappy_threads import UnhappyThread, unhappy_threads
 from bot.settings import Settings
 
 BREAKDOWNS = ("rep", "channel", "hour", "weekday", "topic")
 CHART_DAYS = 14
 BASELINE_DAYS = 7
 UNHAPPY_SHOWN = 3
-
-
-@dataclass(frozen=True)
-class UnhappyThread:
-    conversation_id: int
-    who: str  # display name or masked address
-    score: float
-    channel: str | None  # Slack channel of the lead's thread
-    thread_ts: str | None
 
 
 @dataclass(frozen=True)
@@ -71,40 +59,6 @@ async def _report(session: AsyncSession, settings: Settings, period: Period, now
                                 with_previous=with_previous)
 
 
-async def unhappy_threads(session: AsyncSession, period: Period, limit: int = UNHAPPY_SHOWN
-                          ) -> tuple[UnhappyThread, ...]:
-    """The conversations labelled unhappy for the period, unhappiest first, with their Slack threads."""
-    rows = (await session.execute(
-        select(Message.conversation_id, Message.sentiment_score)
-        .where(Message.sent_at >= period.start, Message.sent_at < period.end, Message.direction == INBOUND,
-               Message.sentiment_score.is_not(None), Message.conversation_id.is_not(None))
-        .order_by(Message.conversation_id, Message.sent_at, Message.sid)
-    )).all()
-    scores: dict[int, list[float]] = {}
-    for conversation_id, score in rows:
-        scores.setdefault(conversation_id, []).append(score)
-    unhappy = []
-    for conversation_id, values in scores.items():
-        sentiment = conversation_sentiment(values)
-        if sentiment.label == "unhappy":
-            unhappy.append((sentiment.score, conversation_id))
-    unhappy.sort()
-    picked = unhappy[:limit]
-    if not picked:
-        return ()
-    info = {row[0]: row[1:] for row in (await session.execute(
-        select(Conversation.id, Conversation.slack_channel, Conversation.slack_thread_ts, Contact.display_name,
-               Contact.address)
-        .join(Contact, Contact.id == Conversation.contact_id)
-        .where(Conversation.id.in_([cid for _, cid in picked]))  # type: ignore[union-attr]
-    )).all()}
-    out = []
-    for score, cid in picked:
-        channel, ts, name, address = info.get(cid, (None, None, None, ""))
-        out.append(UnhappyThread(cid, name or mask_address(address or ""), score, channel, ts))
-    return tuple(out)
-
-
 async def gather(db: Database, settings: Settings, key: DigestKey, now: datetime) -> DigestData:
     """Every report the digest of `key` needs, computed as of `now`."""
     tz = settings.tz
@@ -134,6 +88,6 @@ async def gather(db: Database, settings: Settings, key: DigestKey, now: datetime
                 days.append(await _report(session, settings, between(day, day, tz), now, (), with_previous=False))
                 day += timedelta(days=1)
         calls = await call_score_summary(session, period.start, period.end, tz=tz)
-        unhappy = await unhappy_threads(session, period)
+        unhappy = await unhappy_threads(session, period, UNHAPPY_SHOWN)
     return DigestData(key, period, label(period, tz), tz.key, report, previous_report, baseline, tuple(days),
                       calls if calls.get("count") else None, unhappy, now)

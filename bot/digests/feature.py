@@ -20,7 +20,8 @@ from analytics import digests
 from analytics.db import Database
 from analytics.digests import DAILY, MONTHLY, WEEKLY, DigestKey, Schedule
 from bot import state
-from bot.digests.jobs import DIGEST_POST, DigestPoster, queue_digest
+from bot.digests.jobs import DigestPoster, queue_digest
+from bot.outbox.kinds import DIGEST_POST
 from bot.scheduler import scheduler_for
 from bot.settings import Settings
 

@@ -22,13 +22,13 @@ from analytics.digests import DigestKey
 from bot.digests.content import Chart, Rendered, chart, render
 from bot.digests.data import DigestData, gather
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome, enqueue
+from bot.outbox.kinds import DIGEST_POST
 from bot.settings import Settings
 from bot.slack.client import run_call
 from bot.slack.posting import earlier_post, job_metadata
 
 log = logging.getLogger("leadline.digests")
 
-DIGEST_POST = "digest_post"
 MAX_ATTEMPTS = 10
 
 

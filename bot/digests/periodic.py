@@ -11,8 +11,9 @@ from typing import Any
 from analytics.kpi import KpiReport
 from analytics.kpi.report import WEEKDAY_NAMES, RepRow
 from bot.digests.format import compare, shown
+from bot.mrkdwn import escape
 from bot.slack.answers import table
-from bot.slack.text import escape, human_duration, percent
+from bot.slack.text import human_duration, percent
 
 SHOWN = 5
 

@@ -13,8 +13,9 @@ from typing import Any
 from analytics.kpi import KpiReport, Stats
 from analytics.kpi.report import WEEKDAY_NAMES as WEEKDAYS
 from analytics.kpi.report import GroupFigures, Headline, SlotRow
+from bot.mrkdwn import clip
 from bot.slack.question import HELP_TEXT, Question
-from bot.slack.text import clip, human_duration, percent
+from bot.slack.text import human_duration, percent
 
 Blocks = list[dict[str, Any]]
 TABLE_CHARS = 2800

@@ -22,7 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import state
-from bot.outbox.kinds import SLACK_LEAD_POST
+from bot.outbox.kinds import SLACK_LEAD_POST, TEXT_RESULT
 from bot.scheduler import scheduler_for
 from bot.slack.alerts import SlaAlerts
 from bot.slack.bolt_app import Handlers, InFlight, build_bolt
@@ -33,7 +33,6 @@ from bot.slack.posting import Poster
 from bot.slack.replies import TextResults, ThreadReplies
 from bot.slack.reps import RepDirectory
 from bot.slack.threads import LeadThreads
-from bot.twilio.sender import TEXT_RESULT
 
 log = logging.getLogger("leadline.slack")
 

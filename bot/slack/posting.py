@@ -13,14 +13,12 @@ import logging
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import select
-
-from analytics.models import Conversation
-from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome, enqueue
+from analytics.lead_threads import thread_of
+from bot.mrkdwn import clip
+from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome
 from bot.outbox.kinds import SLACK_POST, SLACK_REACT, SLACK_THREAD_POST
 from bot.slack.client import run_call
 from bot.slack.deps import SlackDeps
-from bot.slack.text import clip
 
 MAX_BLOCKS = 50
 JOB_EVENT = "leadline_job"  # the metadata event type of posts made for outbox jobs
@@ -29,13 +27,6 @@ SEARCH_PAGES = 5  # pages of 200 messages searched for an earlier attempt's post
 SEARCH_SLACK_S = 300
 
 log = logging.getLogger("leadline.slack")
-
-
-async def enqueue_post(session: Any, channel: str, text: str, *, thread_ts: str | None = None,
-                       blocks: list[dict[str, Any]] | None = None, ordering_key: str | None = None) -> None:
-    """Queue a `slack_post` in the caller's transaction."""
-    await enqueue(session, SLACK_POST, {"channel": channel, "thread_ts": thread_ts, "text": text,
-                                        "blocks": blocks}, ordering_key=ordering_key)
 
 
 async def earlier_post(web: Any, job: Job, channel: str, thread_ts: str | None = None
@@ -116,11 +107,8 @@ class Poster:
     async def thread_post(self, job: Job) -> Outcome:
         p = job.payload
         async with self.deps.db.read() as session:
-            thread = (await session.execute(
-                select(Conversation.slack_channel, Conversation.slack_thread_ts)
-                .where(Conversation.id == p["conversation_id"])
-            )).first()
-        channel, thread_ts = (thread[0], thread[1]) if thread and thread[1] else (self.deps.leads_channel, None)
+            thread = await thread_of(session, p["conversation_id"])
+        channel, thread_ts = thread if thread is not None else (self.deps.leads_channel, None)
         if thread_ts is None and p.get("thread_only"):
             # A note about a lead (an automatic reply, a text sent through the API) means nothing outside
             # the lead's thread: a conversation without one (yet) gets no post.

@@ -9,20 +9,29 @@ Twilio later reports the text undelivered, the check mark gives way to :warning:
 
 from __future__ import annotations
 
-from sqlalchemy import select
-
-from analytics.models import Contact, Conversation
+from analytics.lead_threads import lead_in_thread
 from analytics.processed_events import claim
 from bot.errors import BadRequest, Refused
-from bot.outbox import DONE, Job, JobKind, Outcome, enqueue
-from bot.outbox.kinds import SLACK_REACT, SLACK_THREAD_POST, lead_key
+from bot.mrkdwn import quote
+from bot.outbox import DONE, Job, JobKind, Outcome, jobs
+from bot.outbox.kinds import (
+    RESULT_GAVE_UP,
+    RESULT_OPTED_OUT,
+    RESULT_RETRYING,
+    RESULT_SENT,
+    RESULT_UNDELIVERED,
+    RESULT_UNKNOWN,
+    SEND_TEXT_ATTEMPTS,
+    SLACK_REACT,
+    SLACK_THREAD_POST,
+    lead_key,
+)
+from bot.outbox.texts import queue_text_in
 from bot.slack.client import run_call
 from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
-from bot.slack.posting import Poster, after_crash, enqueue_post
+from bot.slack.posting import Poster, after_crash
 from bot.slack.reps import RepDirectory
-from bot.slack.text import quote
-from bot.twilio.sender import MAX_ATTEMPTS, UNDELIVERED, queue_text_in
 
 NOTE_PREFIX = ";;"
 SENT_REACTION = "white_check_mark"
@@ -60,18 +69,19 @@ def undelivered_message(code: int | None) -> str:
 
 def result_message(result: str, code: int | None, error: str | None) -> str | None:
     """What to tell the rep in the thread about a text's result; None when a reaction says it all."""
-    if result == "sent":
+    if result == RESULT_SENT:
         return None
-    if result == UNDELIVERED:
+    if result == RESULT_UNDELIVERED:
         return undelivered_message(code)
-    if result == "opted_out":
+    if result == RESULT_OPTED_OUT:
         return ":no_entry: Not sent: the lead opted out (replied STOP), so Leadline will not text them."
-    if result == "retrying":
+    if result == RESULT_RETRYING:
         return (":hourglass_flowing_sand: Twilio is not answering right now; Leadline keeps retrying and will "
                 f"add :{SENT_REACTION}: when the text is out.")
-    if result == "gave_up":
-        return f":x: Not sent: Twilio kept failing, and Leadline gave up after {MAX_ATTEMPTS} tries. Try again later."
-    if result == "unknown":
+    if result == RESULT_GAVE_UP:
+        return (f":x: Not sent: Twilio kept failing, and Leadline gave up after {SEND_TEXT_ATTEMPTS} tries. Try "
+                "again later.")
+    if result == RESULT_UNKNOWN:
         return (":warning: Leadline restarted while sending this, and Twilio does not list it as sent. It was not "
                 "resent: check with the lead before sending it again.")
     reason = _TWILIO_REASONS.get(code or 0) or f"Twilio refused it ({error or 'no reason given'})"
@@ -82,7 +92,7 @@ def mirrored_text(body: str, result: str, message: str | None) -> str | None:
     """The thread post for a text sent from outside Slack: the text once out; the reason if it failed;
     nothing for a passing retry notice (the text follows once it is out)."""
     quoted = quote(body)
-    if result == "retrying":
+    if result == RESULT_RETRYING:
         return None
     if message is None:
         return f":outbox_tray: Texted to the lead through the API:\n{quoted}"
@@ -98,11 +108,7 @@ class ThreadReplies:
         """Send (or note) a thread reply; returns what happened: queued, note, refused, invalid, duplicate,
         or not_a_lead_thread."""
         async with self.deps.db.read() as session:
-            lead = (await session.execute(
-                select(Contact.id, Contact.address).join(Conversation, Conversation.contact_id == Contact.id)
-                .where(Conversation.slack_channel == msg.channel, Conversation.slack_thread_ts == msg.thread_ts)
-                .order_by(Conversation.id.desc()).limit(1)
-            )).first()
+            lead = await lead_in_thread(session, msg.channel, msg.thread_ts)
         if lead is None:
             return "not_a_lead_thread"
         contact_id, address = lead
@@ -117,21 +123,20 @@ class ThreadReplies:
             if not fresh:
                 return "duplicate"
             if note:
-                await enqueue(session, SLACK_REACT, {"channel": msg.channel, "ts": msg.ts, "name": NOTE_REACTION},
-                              ordering_key=key)
+                await jobs.slack_react(session, msg.channel, msg.ts, NOTE_REACTION, ordering_key=key)
                 return "note"
             notify = {"channel": msg.channel, "thread_ts": msg.thread_ts, "ts": msg.ts, "ordering_key": key}
             try:
                 if not text and msg.files:
                     raise BadRequest("only text can be sent to a lead; files are not forwarded")
-                await queue_text_in(session, self.deps.services, address, text, rep_id=rep_id, notify=notify)
+                await queue_text_in(session, self.deps.services.ingest, address, text, rep_id=rep_id, notify=notify)
             except Refused:
-                await enqueue_post(session, msg.channel, str(result_message("opted_out", None, None)),
-                                   thread_ts=msg.thread_ts, ordering_key=key)
+                await jobs.slack_post(session, msg.channel, str(result_message(RESULT_OPTED_OUT, None, None)),
+                                      thread_ts=msg.thread_ts, ordering_key=key)
                 return "refused"
             except BadRequest as exc:
-                await enqueue_post(session, msg.channel, f":x: Not sent: {exc}.", thread_ts=msg.thread_ts,
-                                   ordering_key=key)
+                await jobs.slack_post(session, msg.channel, f":x: Not sent: {exc}.", thread_ts=msg.thread_ts,
+                                      ordering_key=key)
                 return "invalid"
         return "queued"
 
@@ -162,7 +167,7 @@ class TextResults:
             return await self.poster.react(Job(job.id, SLACK_REACT, {"channel": notify["channel"], "ts": notify["ts"],
                                                                      "name": SENT_REACTION},
                                                job.attempts, job.created_at))
-        if p["result"] == UNDELIVERED:
+        if p["result"] == RESULT_UNDELIVERED:
             outcome = await self._mark_undelivered(notify["channel"], notify["ts"])
             if outcome.state != DONE:
                 return outcome

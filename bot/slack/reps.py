@@ -6,11 +6,7 @@ import asyncio
 import logging
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-from analytics.models import Rep
+from analytics.reps import rep_for_slack_user, save_slack_rep
 from bot.slack.client import run_call
 from bot.slack.deps import SlackDeps
 
@@ -47,12 +43,10 @@ class RepDirectory:
 
     async def _find_or_create(self, user_id: str) -> int:
         async with self.deps.db.read() as session:
-            found = (await session.execute(
-                select(Rep.id, Rep.name).where(Rep.slack_user_id == user_id)
-            )).first()
+            found = await rep_for_slack_user(session, user_id)
         if found is not None and not found[1].startswith(PLACEHOLDER_PREFIX):
             self._ids[user_id] = found[0]
-            return int(found[0])
+            return found[0]
         name = await self._lookup(user_id)
         rep_id = await self._store(user_id, name)
         if name is not None:
@@ -69,15 +63,4 @@ class RepDirectory:
 
     async def _store(self, user_id: str, name: str | None) -> int:
         async with self.deps.db.transaction() as session:
-            insert = pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
-            # Another replica may create the same rep at the same moment: the loser's insert does nothing.
-            await session.execute(
-                insert(Rep).values(name=name or f"{PLACEHOLDER_PREFIX}{user_id}", slack_user_id=user_id)
-                .on_conflict_do_nothing(index_elements=["slack_user_id"])
-            )
-            if name is not None:
-                await session.execute(
-                    update(Rep).where(Rep.slack_user_id == user_id, Rep.name.startswith(PLACEHOLDER_PREFIX))
-                    .values(name=name)
-                )
-            return int(await session.scalar(select(Rep.id).where(Rep.slack_user_id == user_id)) or 0)
+            return await save_slack_rep(session, user_id, name, placeholder_prefix=PLACEHOLDER_PREFIX)

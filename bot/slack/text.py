@@ -1,25 +1,8 @@
-"""Small pure helpers for Slack message text."""
+"""Small pure helpers for Slack message text (escaping, clipping and quoting: `bot.mrkdwn`)."""
 
 from __future__ import annotations
 
 import math
-
-SECTION_LIMIT = 3000
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn escaping, so a lead's `<!channel>` is shown, not executed."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def clip(text: str, limit: int = SECTION_LIMIT) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def quote(text: str, limit: int = 2800) -> str:
-    """A lead's text as a Slack block quote, escaped and clipped to fit one section."""
-    body = clip(escape(text.strip()), limit)
-    return "\n".join(f"> {line}" if line else ">" for line in body.splitlines()) or "> (no text)"
 
 
 def human_duration(seconds: float | None) -> str:

@@ -13,14 +13,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
+from analytics.lead_threads import keep_thread, lead_text
 from analytics.masking import mask_address
-from analytics.models import HELP, OPT_IN, OPT_OUT, Contact, Conversation, Message
+from analytics.models import HELP, OPT_IN, OPT_OUT
+from bot.mrkdwn import escape, quote
 from bot.outbox import DONE, FAILED, Job, JobKind, Outcome
 from bot.slack.deps import SlackDeps
 from bot.slack.posting import Poster, after_crash
-from bot.slack.text import escape, quote
 
 SENTIMENT_EMOJI = {"very_happy": ":star-struck:", "happy": ":slightly_smiling_face:",
                    "neutral": ":neutral_face:", "unhappy": ":rage:"}
@@ -39,9 +38,9 @@ class LeadMessage:
     sent_at: datetime
 
 
-def who_of(contact: Contact) -> str:
+def who_of(name: str | None, address: str) -> str:
     """The lead's name when known, else the masked number: never a dialable number in Slack."""
-    return escape(contact.display_name) if contact.display_name else mask_address(contact.address)
+    return escape(name) if name else mask_address(address)
 
 
 def _details(m: LeadMessage) -> list[str]:
@@ -97,33 +96,22 @@ class LeadThreads:
 
     async def run(self, job: Job) -> Outcome:
         async with self.deps.db.read() as session:
-            row = (await session.execute(
-                select(Message, Contact).join(Contact, Contact.id == Message.contact_id)
-                .where(Message.id == job.payload["message_id"])
-            )).first()
-            if row is None:
-                return Outcome(DONE, "message no longer exists")
-            message, contact = row
-            conversation = (await session.get(Conversation, message.conversation_id)
-                            if message.conversation_id is not None else None)
-        lead = LeadMessage(who_of(contact), message.channel, message.body, message.sentiment_label,
-                           tuple(t for t in message.topics.split(",") if t), message.media_count, message.keyword,
-                           message.sent_at)
-        if conversation is not None and conversation.slack_thread_ts and conversation.slack_channel:
+            found = await lead_text(session, job.payload["message_id"])
+        if found is None:
+            return Outcome(DONE, "message no longer exists")
+        lead = LeadMessage(who_of(found.contact_name, found.contact_address), found.channel, found.body,
+                           found.sentiment, found.topics, found.media_count, found.keyword, found.sent_at)
+        if found.thread is not None:
             text, blocks = render_lead_message(lead, parent=False, tz=self.deps.settings.tz)
-            _, outcome = await self.poster.send(conversation.slack_channel, text, conversation.slack_thread_ts,
-                                                blocks, job=job)
+            channel, thread_ts = found.thread
+            _, outcome = await self.poster.send(channel, text, thread_ts, blocks, job=job)
             return outcome
         if not self.deps.leads_channel:
             return Outcome(FAILED, "SLACK_LEADS_CHANNEL is not set")
         text, blocks = render_lead_message(lead, parent=True, tz=self.deps.settings.tz)
         response, outcome = await self.poster.send(self.deps.leads_channel, text, None, blocks, job=job)
-        if response is None or conversation is None:
+        if response is None or found.conversation_id is None:
             return outcome
         async with self.deps.db.transaction() as session:
-            await session.execute(
-                update(Conversation)
-                .where(Conversation.id == conversation.id, Conversation.slack_thread_ts.is_(None))
-                .values(slack_channel=str(response["channel"]), slack_thread_ts=str(response["ts"]))
-            )
+            await keep_thread(session, found.conversation_id, str(response["channel"]), str(response["ts"]))
         return outcome

@@ -13,16 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from twilio.twiml.messaging_response import MessagingResponse
 
+from analytics.auto_replies import bodies_by_sid, conversations_answered
 from analytics.ingest import IncomingMessage, IngestConfig, IngestResult, record_messages
-from analytics.models import HELP, INBOUND, OUTBOUND, Message
+from analytics.models import HELP, INBOUND, OUTBOUND
 from bot.container import InboundOptions
-from bot.outbox import enqueue
-from bot.outbox.kinds import SLACK_LEAD_POST, SLACK_THREAD_POST, lead_key
-from bot.slack.text import quote
+from bot.mrkdwn import quote
+from bot.outbox import jobs
 from bot.twilio.parse import InboundMessage
 
 # The automatic answer is stored just after the message it answers, keeping the timeline in order.
@@ -61,19 +60,16 @@ async def receive_messages(session: AsyncSession, config: IngestConfig, options:
     """Store inbound messages (idempotent on sid) and return the TwiML to answer each with."""
     results = await record_messages(session, [_incoming(item) for item in items], config)
     duplicates = [item.message.sid for item, r in zip(items, results, strict=True) if r.duplicate]
-    earlier = dict((await session.execute(
-        select(Message.sid, Message.body).where(Message.sid.in_([_auto_sid(s) for s in duplicates]))
-    )).all()) if duplicates else {}
+    earlier = await bodies_by_sid(session, [_auto_sid(s) for s in duplicates])
     replies = await _auto_replies(session, config, options, items, results)
     for item, result, reply in zip(items, results, replies, strict=True):
         if options.slack_leads_channel and not result.duplicate:
-            await enqueue(session, SLACK_LEAD_POST, {"message_id": result.message_id},
-                          ordering_key=lead_key(result.contact_id), now=item.at)
+            await jobs.lead_message_post(session, result.message_id, result.contact_id, now=item.at)
             if reply and result.conversation_id is not None:
                 # The thread shows what the lead was told automatically, right after their message.
-                note = {"conversation_id": result.conversation_id, "thread_only": True,
-                        "text": f":robot_face: Automatic reply sent:\n{quote(reply)}"}
-                await enqueue(session, SLACK_THREAD_POST, note, ordering_key=lead_key(result.contact_id), now=item.at)
+                await jobs.lead_thread_post(session, result.conversation_id, result.contact_id,
+                                            f":robot_face: Automatic reply sent:\n{quote(reply)}", thread_only=True,
+                                            now=item.at)
     automated = [
         IncomingMessage(sid=_auto_sid(item.message.sid), address=item.message.from_address, direction=OUTBOUND,
                         channel=item.message.channel, body=reply, sent_at=item.at + _AFTER, status="sent",
@@ -109,11 +105,7 @@ async def _auto_replies(session: AsyncSession, config: IngestConfig, options: In
               and result.conversation_id is not None and not config.calendar.is_open(item.at)):
             after_hours.setdefault(result.conversation_id, i)
     if after_hours:
-        answered = set((await session.execute(
-            select(Message.conversation_id).where(
-                Message.conversation_id.in_(list(after_hours)), Message.automated.is_(True),
-                Message.body == options.after_hours_reply)
-        )).scalars())
+        answered = await conversations_answered(session, list(after_hours), options.after_hours_reply)
         for conversation, i in after_hours.items():
             if conversation not in answered:
                 replies[i] = options.after_hours_reply

@@ -27,7 +27,8 @@ from analytics.db import Database
 from analytics.models import Contact, Conversation
 from analytics.outbox_store import OutboxJob
 from bot import state
-from bot.calls.pipeline import SLACK_POST, CallsPart
+from bot.calls.pipeline import CallsPart
+from bot.outbox.kinds import SLACK_POST
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_calls_webhooks import LEAD, OURS, REP_PHONE, add_rep, callback
 from tests.bot.test_twilio_webhooks import BASE, TOKEN, post_signed

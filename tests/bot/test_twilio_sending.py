@@ -14,8 +14,9 @@ from analytics.models import Contact, Message, Wait
 from analytics.outbox_store import OutboxJob
 from bot import state
 from bot.outbox import Outbox
+from bot.outbox.kinds import SEND_TEXT
 from bot.twilio.client import close_client, make_client
-from bot.twilio.sender import SEND_TEXT, TextSender
+from bot.twilio.sender import TextSender
 from tests.bot.conftest import MakeClient, make_settings
 from tests.bot.test_twilio_webhooks import BASE, LEAD, TOKEN, inbound, post_signed
 from tests.fakes import FakeTwilio
@@ -151,18 +152,18 @@ async def test_a_job_whose_worker_died_is_not_resent_blindly(client: TestClient,
 
 async def test_timeout_is_checked_with_twilio_before_a_resend(database_url: str, tw: FakeTwilio,
                                                               db: Database) -> None:
-    from bot.container import build_services
+    from bot.container import ingest_config
 
     settings = make_settings(database_url, twilio_auth_token=TOKEN, twilio_account_sid=SID,
                              twilio_from="+15559990000", twilio_api_base_url=tw.base_url)
-    services = build_services(settings)
+    config = ingest_config(settings)
     # The one client times out the create and then makes the lookup: long enough for a lookup on a busy machine.
     twilio = make_client(settings, timeout=2.0)
     try:
-        box = Outbox(db, {SEND_TEXT: TextSender(db, services, settings, twilio).kind()})
-        from bot.twilio.sender import queue_text
+        box = Outbox(db, {SEND_TEXT: TextSender(db, config, settings, twilio).kind()})
+        from bot.outbox.texts import queue_text
 
-        await queue_text(db, services, LEAD, "See you at 3", rep_id=None)
+        await queue_text(db, config, LEAD, "See you at 3", rep_id=None)
         tw.delay_next(3600, record=True)  # Twilio gets it, but the answer never comes (held until the fake closes)
         await box.run_once()
         await make_due(db)
@@ -174,22 +175,22 @@ async def test_timeout_is_checked_with_twilio_before_a_resend(database_url: str,
 
 
 async def _sender_box(database_url: str, tw: FakeTwilio, db: Database) -> tuple[Outbox, object, object]:
-    from bot.container import build_services
+    from bot.container import ingest_config
 
     settings = make_settings(database_url, twilio_auth_token=TOKEN, twilio_account_sid=SID,
                              twilio_from="+15559990000", twilio_api_base_url=tw.base_url)
-    services = build_services(settings)
+    config = ingest_config(settings)
     twilio = make_client(settings, timeout=2.0)
-    return Outbox(db, {SEND_TEXT: TextSender(db, services, settings, twilio).kind()}), services, twilio
+    return Outbox(db, {SEND_TEXT: TextSender(db, config, settings, twilio).kind()}), config, twilio
 
 
 async def test_a_lookup_that_fails_after_a_timeout_sends_nothing_twice(database_url: str, tw: FakeTwilio,
                                                                        db: Database) -> None:
-    from bot.twilio.sender import queue_text
+    from bot.outbox.texts import queue_text
 
-    box, services, twilio = await _sender_box(database_url, tw, db)
+    box, config, twilio = await _sender_box(database_url, tw, db)
     try:
-        await queue_text(db, services, LEAD, "See you at 3", rep_id=None)
+        await queue_text(db, config, LEAD, "See you at 3", rep_id=None)
         tw.delay_next(3600, record=True)  # Twilio takes the text; its answer never comes
         tw.fail_next_list(500)  # ... and the lookup that follows fails too
         await box.run_once()
@@ -207,13 +208,13 @@ async def test_a_lookup_that_fails_after_a_timeout_sends_nothing_twice(database_
 
 async def test_a_retry_does_not_take_an_earlier_identical_text_for_its_own(database_url: str, tw: FakeTwilio,
                                                                            db: Database) -> None:
-    from bot.twilio.sender import queue_text
+    from bot.outbox.texts import queue_text
 
-    box, services, twilio = await _sender_box(database_url, tw, db)
+    box, config, twilio = await _sender_box(database_url, tw, db)
     try:
-        await queue_text(db, services, LEAD, "ok", rep_id=None)
+        await queue_text(db, config, LEAD, "ok", rep_id=None)
         await box.run_once()
-        await queue_text(db, services, LEAD, "ok", rep_id=None)
+        await queue_text(db, config, LEAD, "ok", rep_id=None)
         tw.fail_next(503)  # the second "ok" does not reach Twilio the first time
         await box.run_once()
         await make_due(db)
