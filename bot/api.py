@@ -45,13 +45,13 @@ def _period(query: MultiMapping[str], settings: Settings, now: datetime) -> Peri
 
 async def kpis(request: web.Request) -> web.StreamResponse:
     require_token(request)
-    settings = request.app[state.SETTINGS]
+    settings = request.app[state.CONTAINER].settings
     now = datetime.now(UTC)
     # InvalidInput from here on becomes a 400 with its reason (bot.errors via the app's middleware).
     period = _period(request.query, settings, now)
     breakdowns = parse_breakdowns(request.query.getall("by", []))
     business = _flag(request.query, "business_hours")
-    async with request.app[state.DB].read() as session:
+    async with request.app[state.CONTAINER].db.read() as session:
         report = await compute_report(session, period, now=now, tz=settings.tz, calendar=settings.calendar,
                                       sla_minutes=settings.sla_minutes, breakdowns=breakdowns,
                                       business_hours=business)
@@ -61,13 +61,13 @@ async def kpis(request: web.Request) -> web.StreamResponse:
 def _export(kind: str) -> Handler:
     async def handler(request: web.Request) -> web.StreamResponse:
         require_token(request)
-        settings = request.app[state.SETTINGS]
+        settings = request.app[state.CONTAINER].settings
         period = _period(request.query, settings, datetime.now(UTC))
         response = web.StreamResponse(headers={
             "Content-Type": "text/csv; charset=utf-8",
             "Content-Disposition": f'attachment; filename="leadline-{kind}.csv"',
         })
-        async with request.app[state.DB].read() as session:
+        async with request.app[state.CONTAINER].db.read() as session:
             chunks = export_csv(session, kind, period, settings.tz)
             # The first chunk comes once the query has started, before the status goes out, so a
             # database that is down still gets a proper error status rather than a truncated 200.

@@ -10,17 +10,10 @@ from aiohttp import web
 
 from analytics.db import Database
 from analytics.masking import mask_phones_in_text
-from bot import api, health, send_api, state
-from bot.calls import feature as calls_feature
-from bot.container import build_services
-from bot.digests import feature as digests_feature
+from bot import runtime, state
+from bot.container import build_container
 from bot.errors import http_status
-from bot.metrics import Metrics
-from bot.migrations import head_revision
-from bot.runtime import Runtime, workers
 from bot.settings import Settings
-from bot.slack import feature as slack_feature
-from bot.twilio import webhooks as twilio_webhooks
 
 log = logging.getLogger("leadline.http")
 
@@ -56,7 +49,7 @@ async def observe(request: web.Request, handler: Handler) -> web.StreamResponse:
     finally:
         elapsed = time.perf_counter() - started
         route = _route_name(request)
-        metrics = request.app[state.METRICS]
+        metrics = request.app[state.CONTAINER].metrics
         metrics.requests.labels(request.method, route, str(status)).inc()
         metrics.latency.labels(request.method, route).observe(elapsed)
         log.info(
@@ -84,27 +77,16 @@ def create_app(settings: Settings, *, db: Database | None = None, start_workers:
     `start_workers=False` builds the workers without running their loops (tests drive them by hand).
     """
     app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
-    app[state.SETTINGS] = settings
-    app[state.METRICS] = Metrics()
-    app[state.SERVICES] = build_services(settings)
-    app[state.RUNTIME] = Runtime()
-    app[state.START_WORKERS] = start_workers
-    app[state.HEAD_REVISION] = head_revision(settings.database_url) or ""
     owns_db = db is None
-    app[state.DB] = db or Database(settings.database_url)
+    app[state.CONTAINER] = build_container(settings, db or Database(settings.database_url),
+                                           start_workers=start_workers)
 
     async def database_lifecycle(app: web.Application) -> AsyncIterator[None]:
         yield
         if owns_db:
-            await app[state.DB].dispose()
+            await app[state.CONTAINER].db.dispose()
 
     app.cleanup_ctx.append(database_lifecycle)
-    app.cleanup_ctx.append(workers)
-    health.add_routes(app)
-    twilio_webhooks.add_routes(app)
-    send_api.add_routes(app)
-    api.add_routes(app)
-    slack_feature.add_routes(app)
-    calls_feature.add_routes(app)
-    digests_feature.add_routes(app)
+    app.cleanup_ctx.append(runtime.lifecycle)
+    runtime.add_routes(app)
     return app

@@ -12,7 +12,7 @@ from bot.errors import Forbidden, Unauthorized
 
 def require_token(request: web.Request) -> None:
     """Raise Unauthorized (401) unless the request carries `Authorization: Bearer $API_TOKEN`."""
-    expected = request.app[state.SETTINGS].api_token.get_secret_value()
+    expected = request.app[state.CONTAINER].settings.api_token.get_secret_value()
     if not expected:
         raise Forbidden("the API is disabled: set API_TOKEN to enable it")
     header = request.headers.get("Authorization", "")

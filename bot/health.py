@@ -17,8 +17,8 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def readyz(request: web.Request) -> web.Response:
     """Ready when the database answers and its schema is at the newest migration."""
-    db = request.app[state.DB]
-    head = request.app[state.HEAD_REVISION]
+    c = request.app[state.CONTAINER]
+    db, head = c.db, c.head_revision
     try:
         async with db.engine.connect() as conn:
             current = await current_revision(conn)
@@ -35,7 +35,7 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    body = request.app[state.METRICS].render()
+    body = request.app[state.CONTAINER].metrics.render()
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
 

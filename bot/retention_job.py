@@ -1,14 +1,18 @@
-"""Daily upkeep: the purge of data older than RETENTION_DAYS (see analytics.retention), and numbering
-messages that replicas on older code stored without a sentiment rank (analytics.rebuild.number_unnumbered)."""
+"""Daily upkeep, a feature with no routes: the purge of data older than RETENTION_DAYS (see
+analytics.retention) at 03:17, and numbering messages that replicas on older code stored without a sentiment
+rank (analytics.rebuild.number_unnumbered) at 03:47, local time (TIMEZONE)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
 
+from aiohttp import web
+
 from analytics.db import Database
 from analytics.rebuild import number_unnumbered
 from analytics.retention import purge_before
+from bot.container import Container
 
 log = logging.getLogger("leadline.retention")
 
@@ -38,3 +42,19 @@ async def numbering_job(db: Database) -> None:
             break
     if numbered:
         log.info("sentiment ranks numbered", extra={"conversations": numbered})
+
+
+async def start(c: Container) -> None:
+    """Schedule the jobs (the runtime starts and stops the scheduler)."""
+    db, days = c.db, c.settings.retention_days
+    if days > 0:
+        c.scheduler.cron("retention-purge", lambda: purge_job(db, days), hour=3, minute=17)
+    c.scheduler.cron("sentiment-numbering", lambda: numbering_job(db), hour=3, minute=47)
+
+
+async def stop(c: Container) -> None:
+    """Nothing to release."""
+
+
+def add_routes(app: web.Application) -> None:
+    """No routes."""

@@ -2,8 +2,8 @@
 
 Every replica runs the same schedule, so a job must be safe to run in several processes at once: it
 claims its work through the database (a unique `ProcessedEvent` key, an outbox job) and never talks
-to the outside world directly. Features get the scheduler with `scheduler_for(runtime, tz)` inside
-their `start`, add jobs with `every(...)` or `cron(...)`; `bot.runtime` starts and stops it.
+to the outside world directly. Features add jobs to `container.scheduler` with `every(...)` or `cron(...)`
+in their `start`; `bot.runtime` starts it once every feature has, and stops it at shutdown.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 log = logging.getLogger("leadline.scheduler")
 
-PART = "scheduler"
 JobFunc = Callable[[], Awaitable[Any]]
 
 
@@ -73,11 +72,3 @@ class Scheduler:
         if self._aps.running and not self._stopped:
             self._aps.shutdown(wait=False)
         self._stopped = True
-
-
-def scheduler_for(runtime: Any, tz: ZoneInfo) -> Scheduler:
-    """The process's scheduler, kept in `runtime.parts["scheduler"]`, made on first use."""
-    existing = runtime.parts.get(PART)
-    if existing is None:
-        existing = runtime.parts[PART] = Scheduler(tz)
-    return existing

@@ -24,14 +24,13 @@ async def send_message(request: web.Request) -> web.Response:
     rep_id = data.get("rep_id")
     if rep_id is not None and not isinstance(rep_id, int):
         raise BadRequest("rep_id must be an integer")
-    runtime = request.app[state.RUNTIME]
-    if runtime.outbox is None or SEND_TEXT not in runtime.kinds:
+    c = request.app[state.CONTAINER]
+    if c.outbox is None or SEND_TEXT not in c.kinds:
         raise BadRequest("Twilio is not configured (TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, TWILIO_FROM)")
-    services = request.app[state.SERVICES]
     # With lead threads on, the text and its result show in the lead's thread, as the reps' own replies do.
-    queued = await queue_text(request.app[state.DB], services.ingest, data["to"].strip(), data["body"], rep_id=rep_id,
-                              mirror=bool(services.slack_leads_channel))
-    runtime.outbox.wake.set()
+    queued = await queue_text(c.db, c.ingest, data["to"].strip(), data["body"], rep_id=rep_id,
+                              mirror=bool(c.inbound.slack_leads_channel))
+    c.outbox.wake.set()
     return web.json_response({"queued": True, "job_id": queued.job_id, "message_sid": queued.message_sid},
                              status=202)
 

@@ -1,18 +1,9 @@
-"""Typed keys for what the aiohttp application holds (aiohttp's AppKey, not string keys)."""
+"""The typed key for what the aiohttp application holds: the service's one container (aiohttp's AppKey)."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from analytics.db import Database
-from bot.container import Services
-from bot.metrics import Metrics
-from bot.settings import Settings
+from bot.container import Container
 
-SETTINGS = web.AppKey("settings", Settings)
-DB = web.AppKey("db", Database)
-METRICS = web.AppKey("metrics", Metrics)
-HEAD_REVISION = web.AppKey("head_revision", str)
-SERVICES = web.AppKey("services", Services)
-RUNTIME = web.AppKey("runtime", object)
-START_WORKERS = web.AppKey("start_workers", bool)
+CONTAINER = web.AppKey("container", Container)

@@ -11,44 +11,42 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import aiohttp
 from aiohttp import web
 
-from bot import state
 from bot.calls.pipeline import CallsPart, RecordingScorer
 from bot.calls.voice import incoming_call
 from bot.calls.webhooks import recording_status
 from bot.calls.worker import make_pool
+from bot.container import Container
 from bot.outbox import Outbox
 from bot.outbox.kinds import SCORE_RECORDING
 
 log = logging.getLogger("leadline.calls")
 
-PART = "calls"
 
 
-async def start(app: web.Application, runtime: Any) -> None:
+async def start(c: Container) -> None:
     """Build the pool, the download session and the scoring outbox; run its loop unless tests drive it."""
-    settings = app[state.SETTINGS]
+    settings = c.settings
     part = CallsPart(pool=make_pool(settings.scoring_workers), http=aiohttp.ClientSession(),
                      stage=settings.recording_stage)
-    scorer = RecordingScorer(app[state.DB], settings, part)
+    scorer = RecordingScorer(c.db, settings, part)
     # One job per worker process: a claimed job never waits behind another for a process.
-    part.outbox = Outbox(app[state.DB], {SCORE_RECORDING: scorer.kind()}, batch=settings.scoring_workers)
-    runtime.parts[PART] = part
+    part.outbox = Outbox(c.db, {SCORE_RECORDING: scorer.kind()}, batch=settings.scoring_workers)
+    c.calls = part
     if not settings.twilio_configured:
         log.info("calls: Twilio is off; recordings cannot be downloaded until TWILIO_ACCOUNT_SID and "
                  "TWILIO_AUTH_TOKEN are set")
         return
-    if app[state.START_WORKERS]:
-        runtime.tasks.append(asyncio.create_task(part.outbox.run_forever(runtime.stop)))
+    if c.start_workers:
+        c.tasks.append(asyncio.create_task(part.outbox.run_forever(c.stopping)))
 
 
-async def stop(app: web.Application, runtime: Any) -> None:
+async def stop(c: Container) -> None:
     """Release what start() acquired; a scoring cut short is picked up again from the outbox."""
-    part: CallsPart | None = runtime.parts.pop(PART, None)
+    part, c.calls = c.calls, None
     if part is None:
         return
     await part.http.close()

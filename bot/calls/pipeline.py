@@ -41,7 +41,7 @@ HEARTBEAT_S = 30.0
 
 @dataclass
 class CallsPart:
-    """What the calls feature holds while the service runs (runtime.parts["calls"])."""
+    """What the calls feature holds while the service runs (`container.calls`)."""
 
     pool: ProcessPoolExecutor
     http: aiohttp.ClientSession

@@ -64,8 +64,9 @@ def dial_twiml(settings: Settings, call: IncomingCall, rep_number: str | None) -
 async def incoming_call(request: web.Request) -> web.Response:
     form = await read_signed_form(request)
     call = parse_call(form)
-    settings = request.app[state.SETTINGS]
-    rep_number = await rep_on_duty(request.app[state.DB], settings, call.from_number)
+    c = request.app[state.CONTAINER]
+    settings = c.settings
+    rep_number = await rep_on_duty(c.db, settings, call.from_number)
     if rep_number is None:
         log.info("call with no rep to dial", extra={"call": call.call_sid})
     return web.Response(text=dial_twiml(settings, call, rep_number), content_type=TWIML)

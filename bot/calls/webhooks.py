@@ -82,9 +82,9 @@ async def accept_recording(db: Database, settings: Settings, cb: RecordingCallba
 async def recording_status(request: web.Request) -> web.Response:
     form = await read_signed_form(request)
     callback = parse_recording(form, request.query)
-    accepted = await accept_recording(request.app[state.DB], request.app[state.SETTINGS], callback)
-    runtime: Any = request.app[state.RUNTIME]
-    part = runtime.parts.get("calls")
+    c = request.app[state.CONTAINER]
+    accepted = await accept_recording(c.db, c.settings, callback)
+    part = c.calls
     if accepted.queued and part is not None and part.outbox is not None:
         part.outbox.wake.set()
     return web.Response(status=204)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -19,15 +20,13 @@ from aiohttp import web
 from analytics import digests
 from analytics.db import Database
 from analytics.digests import DAILY, MONTHLY, WEEKLY, DigestKey, Schedule
-from bot import state
+from bot.container import Container
 from bot.digests.jobs import DigestPoster, queue_digest
 from bot.outbox.kinds import DIGEST_POST
-from bot.scheduler import scheduler_for
 from bot.settings import Settings
 
 log = logging.getLogger("leadline.digests")
 
-PART = "digests"
 JOB_NAMES = {DAILY: "digest-daily", WEEKLY: "digest-weekly", MONTHLY: "digest-monthly"}
 # A run delayed by a busy loop or a short pause still fires; longer outages are the catch-up's business.
 MISFIRE_GRACE_S = 3600
@@ -88,27 +87,25 @@ class DigestService:
         return await queue_digest(self.db, self.settings, key, now, channel=self.channel) is not None
 
 
-async def start(app: web.Application, runtime: Any) -> None:
+async def start(c: Container) -> None:
     """Register the `digest_post` job kind and the digest cron jobs; catch up on missed digests."""
-    settings: Settings = app[state.SETTINGS]
+    settings = c.settings
     if not settings.slack_digest_channel:
         log.info("Digests are off: set SLACK_DIGEST_CHANNEL to post daily/weekly/monthly KPI digests")
         return
-    slack = runtime.parts.get("slack")
-    if slack is None:
+    if c.slack is None:
         log.info("Digests are off: Slack is not configured (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET)")
         return
-    service = DigestService(settings, app[state.DB])
-    runtime.kinds[DIGEST_POST] = DigestPoster(app[state.DB], slack.web).kind()
-    runtime.parts[PART] = service
-    scheduler = scheduler_for(runtime, settings.tz)
+    service = DigestService(settings, c.db)
+    c.kinds[DIGEST_POST] = DigestPoster(c.db, c.slack.web).kind()
+    c.digests = service
     for kind, fields in cron_fields(service.schedule).items():
-        scheduler.cron(JOB_NAMES[kind], _runner(service, kind), misfire_grace_s=MISFIRE_GRACE_S, **fields)
-    if app[state.START_WORKERS]:
-        runtime.tasks.append(asyncio.create_task(_catch_up(service)))
+        c.scheduler.cron(JOB_NAMES[kind], _runner(service, kind), misfire_grace_s=MISFIRE_GRACE_S, **fields)
+    if c.start_workers:
+        c.tasks.append(asyncio.create_task(_catch_up(service)))
 
 
-def _runner(service: DigestService, kind: str) -> Any:
+def _runner(service: DigestService, kind: str) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         await service.run_due(kind)
 
@@ -123,13 +120,9 @@ async def _catch_up(service: DigestService) -> None:
         log.exception("digest catch-up failed")
 
 
-async def stop(app: web.Application, runtime: Any) -> None:
+async def stop(c: Container) -> None:
     """Nothing to release: the runtime stops the scheduler and waits for the catch-up task."""
-    runtime.parts.pop(PART, None)
-
-
-def digest_service(app: web.Application) -> DigestService | None:
-    return app[state.RUNTIME].parts.get(PART)  # type: ignore[attr-defined, no-any-return]
+    c.digests = None
 
 
 def add_routes(app: web.Application) -> None:

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from analytics.db import Database
 from analytics.masking import mask_address
 from analytics.overdue_waits import OverdueWait, overdue_waits, still_open
 from analytics.processed_events import claim
 from bot.mrkdwn import escape
 from bot.outbox import jobs
 from bot.outbox.kinds import lead_key
-from bot.slack.deps import SlackDeps
+from bot.settings import Settings
 from bot.slack.text import human_duration
 
 
@@ -34,24 +35,25 @@ def who(wait: OverdueWait) -> str:
 
 
 class SlaAlerts:
-    def __init__(self, deps: SlackDeps) -> None:
-        self.deps = deps
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
 
     async def overdue(self, now: datetime) -> list[OverdueWait]:
-        settings = self.deps.settings
-        async with self.deps.db.read() as session:
+        settings = self.settings
+        async with self.db.read() as session:
             return await overdue_waits(session, now, timedelta(minutes=settings.sla_minutes),
                                        timedelta(hours=settings.sla_alert_max_age_hours), settings.calendar)
 
     async def run(self, now: datetime | None = None) -> int:
         """Queue the alerts due now; returns how many this call claimed."""
         at = now or datetime.now(UTC)
-        settings = self.deps.settings
+        settings = self.settings
         claimed = 0
         for item in await self.overdue(at):
             text = (f":rotating_light: *{who(item)}* has waited {human_duration(item.waited_s)} for a reply "
                     f"(SLA {settings.sla_minutes:g} min).")
-            async with self.deps.db.transaction() as session:
+            async with self.db.transaction() as session:
                 if not await still_open(session, item.wait_id):
                     continue
                 if not await claim(session, alert_key(item.opened_message_id)):

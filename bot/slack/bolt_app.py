@@ -13,10 +13,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
+from analytics.db import Database
 from analytics.processed_events import claim
+from bot.settings import Settings
 from bot.slack.client import run_call
-from bot.slack.deps import SlackDeps
 from bot.slack.events import Ask, ThreadMessage, parse_command, parse_mention, parse_message
 from bot.slack.kpi import KpiAnswers, not_allowed
 from bot.slack.replies import ThreadReplies
@@ -50,8 +52,9 @@ class InFlight:
 
 
 class Handlers:
-    def __init__(self, deps: SlackDeps, replies: ThreadReplies, kpi: KpiAnswers) -> None:
-        self.deps = deps
+    def __init__(self, db: Database, web: AsyncWebClient, replies: ThreadReplies, kpi: KpiAnswers) -> None:
+        self.db = db
+        self.web = web
         self.replies = replies
         self.kpi = kpi
 
@@ -70,10 +73,10 @@ class Handlers:
 
     async def ask(self, ask: Ask) -> None:
         """Answer a mention or DM once, even when Slack delivers it again."""
-        async with self.deps.db.transaction() as session:
+        async with self.db.transaction() as session:
             if ask.ts and not await claim(session, f"slack-ask:{ask.channel}:{ask.ts}"):
                 return
-        web = self.deps.web
+        web = self.web
         if not self.kpi.allowed(ask):
             await run_call(web.chat_postEphemeral(channel=ask.channel, user=ask.user, **not_allowed()))
             return
@@ -92,8 +95,8 @@ class Handlers:
         await respond(response_type="ephemeral", text=answer.text, blocks=answer.blocks)
 
 
-def build_bolt(deps: SlackDeps, handlers: Handlers, inflight: InFlight) -> AsyncApp:
-    bolt = AsyncApp(client=deps.web, signing_secret=deps.settings.slack_signing_secret.get_secret_value(),
+def build_bolt(settings: Settings, web: AsyncWebClient, handlers: Handlers, inflight: InFlight) -> AsyncApp:
+    bolt = AsyncApp(client=web, signing_secret=settings.slack_signing_secret.get_secret_value(),
                     logger=logging.getLogger("leadline.slack.bolt"))
 
     @bolt.event("message")

@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any
 from urllib.parse import parse_qs
 
 from aiohttp import web
@@ -22,12 +21,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import state
+from bot.container import Container
 from bot.outbox.kinds import SLACK_LEAD_POST, TEXT_RESULT
-from bot.scheduler import scheduler_for
 from bot.slack.alerts import SlaAlerts
 from bot.slack.bolt_app import Handlers, InFlight, build_bolt
 from bot.slack.client import make_web_client
-from bot.slack.deps import SlackDeps
 from bot.slack.kpi import KpiAnswers
 from bot.slack.posting import Poster
 from bot.slack.replies import TextResults, ThreadReplies
@@ -36,16 +34,14 @@ from bot.slack.threads import LeadThreads
 
 log = logging.getLogger("leadline.slack")
 
-PART = "slack"
 SLA_JOB = "slack-sla-alerts"
 SLA_EVERY_S = 60
 
 
 @dataclass
 class SlackPart:
-    """What the feature holds while the service runs (`runtime.parts["slack"]`)."""
+    """What the feature holds while the service runs (`container.slack`)."""
 
-    deps: SlackDeps
     web: AsyncWebClient
     bolt: AsyncApp
     reps: RepDirectory
@@ -55,36 +51,34 @@ class SlackPart:
     inflight: InFlight
 
 
-async def start(app: web.Application, runtime: Any) -> None:
+async def start(c: Container) -> None:
     """Register outbox job kinds and the SLA alert schedule; build the Slack client and Bolt app."""
-    settings = app[state.SETTINGS]
+    settings = c.settings
     if not settings.slack_configured:
         log.info("Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to post lead threads, reply from "
                  "Slack and answer KPI questions")
         return
     web_client = make_web_client(settings)
-    deps = SlackDeps(settings, app[state.DB], app[state.SERVICES], web_client)
-    poster = Poster(deps)
-    reps = RepDirectory(deps)
-    replies = ThreadReplies(deps, reps)
-    kpi = KpiAnswers(deps)
+    poster = Poster(c.db, web_client, settings.slack_leads_channel)
+    reps = RepDirectory(c.db, web_client)
+    replies = ThreadReplies(c.db, c.ingest, reps)
+    kpi = KpiAnswers(settings, c.db)
     inflight = InFlight()
-    bolt = build_bolt(deps, Handlers(deps, replies, kpi), inflight)
-    alerts = SlaAlerts(deps)
-    runtime.kinds.update(poster.kinds())
-    runtime.kinds[SLACK_LEAD_POST] = LeadThreads(deps, poster).kind()
-    runtime.kinds[TEXT_RESULT] = TextResults(poster).kind()
-    runtime.parts[PART] = SlackPart(deps, web_client, bolt, reps, replies, kpi, alerts, inflight)
+    bolt = build_bolt(settings, web_client, Handlers(c.db, web_client, replies, kpi), inflight)
+    alerts = SlaAlerts(settings, c.db)
+    c.kinds.update(poster.kinds())
+    c.kinds[SLACK_LEAD_POST] = LeadThreads(settings, c.db, poster).kind()
+    c.kinds[TEXT_RESULT] = TextResults(poster).kind()
+    c.slack = SlackPart(web_client, bolt, reps, replies, kpi, alerts, inflight)
     if not settings.slack_leads_channel:
         log.info("Slack: SLACK_LEADS_CHANNEL is not set, so lead messages get no threads (KPI questions work)")
-    scheduler = scheduler_for(runtime, settings.tz)
     if settings.slack_leads_channel or settings.slack_alerts_channel:
-        scheduler.every(SLA_JOB, alerts.run, seconds=SLA_EVERY_S)
+        c.scheduler.every(SLA_JOB, alerts.run, seconds=SLA_EVERY_S)
 
 
-async def stop(app: web.Application, runtime: Any) -> None:
+async def stop(c: Container) -> None:
     """Let listener work that was already acknowledged finish (the runtime stops the schedule)."""
-    part: SlackPart | None = runtime.parts.pop(PART, None)
+    part, c.slack = c.slack, None
     if part is None:
         return
     # The client opens a session per call, so there is nothing else to close.
@@ -93,16 +87,13 @@ async def stop(app: web.Application, runtime: Any) -> None:
             await part.inflight.idle()
 
 
-def slack_part(app: web.Application) -> SlackPart | None:
-    return app[state.RUNTIME].parts.get(PART)  # type: ignore[attr-defined, no-any-return]
-
-
 async def events(request: web.Request) -> web.Response:
     """Events API, slash commands and interactivity, verified and dispatched by Bolt."""
-    if not request.app[state.SETTINGS].slack_configured:
+    c = request.app[state.CONTAINER]
+    if not c.settings.slack_configured:
         return web.json_response({"error": "Slack is off: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET"},
                                  status=404)
-    part = slack_part(request.app)
+    part = c.slack
     if part is None:
         return web.json_response({"error": "Slack is starting or stopping, retry later"}, status=503)
     # Bolt parses the body before it checks the signature, and fails on anything but the shapes Slack

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from analytics.db import Database
 from analytics.kpi import compute_report
+from bot.settings import Settings
 from bot.slack.answers import Blocks, render_answer, render_help
-from bot.slack.deps import SlackDeps
 from bot.slack.events import Ask
 from bot.slack.question import HelpRequest, Question, Unparsed, parse_question
 
@@ -33,12 +34,13 @@ def _ids(value: str) -> frozenset[str]:
 
 
 class KpiAnswers:
-    def __init__(self, deps: SlackDeps, clock: Callable[[], datetime] | None = None) -> None:
-        self.deps = deps
+    def __init__(self, settings: Settings, db: Database, clock: Callable[[], datetime] | None = None) -> None:
+        self.settings = settings
+        self.db = db
         # What "now" is for "yesterday" or "this week"; tests set a fixed one.
         self.clock = clock or (lambda: datetime.now(UTC))
-        self.allowed_users = _ids(deps.settings.slack_allowed_users)
-        self.allowed_channels = _ids(deps.settings.slack_allowed_channels)
+        self.allowed_users = _ids(settings.slack_allowed_users)
+        self.allowed_channels = _ids(settings.slack_allowed_channels)
 
     def allowed(self, ask: Ask) -> bool:
         """SLACK_ALLOWED_USERS / SLACK_ALLOWED_CHANNELS, when set; a DM counts as the asker's own channel."""
@@ -48,14 +50,14 @@ class KpiAnswers:
 
     async def answer(self, text: str, now: datetime | None = None) -> Answer:
         at = now or self.clock()
-        settings = self.deps.settings
+        settings = self.settings
         parsed = parse_question(text, at, settings.tz)
         if isinstance(parsed, HelpRequest):
             return Answer(*render_help(), None)
         if isinstance(parsed, Unparsed):
             return Answer(*render_help(parsed.reason), None)
         breakdowns = tuple(dict.fromkeys((*_NEEDED.get(parsed.metric, ()), *parsed.breakdowns)))
-        async with self.deps.db.read() as session:
+        async with self.db.read() as session:
             report = await compute_report(session, parsed.period, now=at, tz=settings.tz,
                                           calendar=settings.calendar, sla_minutes=settings.sla_minutes,
                                           breakdowns=breakdowns)

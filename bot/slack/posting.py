@@ -13,12 +13,14 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analytics.db import Database
 from analytics.lead_threads import thread_of
 from bot.mrkdwn import clip
 from bot.outbox import DONE, FAILED, RETRY, Job, JobKind, Outcome
 from bot.outbox.kinds import SLACK_POST, SLACK_REACT, SLACK_THREAD_POST
 from bot.slack.client import run_call
-from bot.slack.deps import SlackDeps
 
 MAX_BLOCKS = 50
 JOB_EVENT = "leadline_job"  # the metadata event type of posts made for outbox jobs
@@ -68,8 +70,10 @@ def after_crash(job: Job) -> Job:
 
 
 class Poster:
-    def __init__(self, deps: SlackDeps) -> None:
-        self.deps = deps
+    def __init__(self, db: Database, web: AsyncWebClient, leads_channel: str) -> None:
+        self.db = db
+        self.web = web
+        self.leads_channel = leads_channel
 
     def kinds(self) -> dict[str, JobKind]:
         return {
@@ -87,7 +91,7 @@ class Poster:
         its first attempt; a recovered job's first attempt was its dead worker's) is looked for first:
         found, its message stands for the post (`channel` and `ts` as chat.postMessage answers)."""
         if job is not None and job.attempts > 1:
-            found, outcome = await earlier_post(self.deps.web, job, channel, thread_ts)
+            found, outcome = await earlier_post(self.web, job, channel, thread_ts)
             if found is not None or outcome is not None:
                 return found, outcome or Outcome(DONE)
         args: dict[str, Any] = {"channel": channel, "text": clip(text, 3900)}
@@ -97,7 +101,7 @@ class Poster:
             args["blocks"] = blocks[:MAX_BLOCKS]
         if job is not None:
             args["metadata"] = job_metadata(job)
-        return await run_call(self.deps.web.chat_postMessage(**args))
+        return await run_call(self.web.chat_postMessage(**args))
 
     async def post(self, job: Job) -> Outcome:
         p = job.payload
@@ -106,9 +110,9 @@ class Poster:
 
     async def thread_post(self, job: Job) -> Outcome:
         p = job.payload
-        async with self.deps.db.read() as session:
+        async with self.db.read() as session:
             thread = await thread_of(session, p["conversation_id"])
-        channel, thread_ts = thread if thread is not None else (self.deps.leads_channel, None)
+        channel, thread_ts = thread if thread is not None else (self.leads_channel, None)
         if thread_ts is None and p.get("thread_only"):
             # A note about a lead (an automatic reply, a text sent through the API) means nothing outside
             # the lead's thread: a conversation without one (yet) gets no post.
@@ -120,7 +124,7 @@ class Poster:
 
     async def react(self, job: Job) -> Outcome:
         p = job.payload
-        _, outcome = await run_call(self.deps.web.reactions_add(channel=p["channel"], timestamp=p["ts"],
+        _, outcome = await run_call(self.web.reactions_add(channel=p["channel"], timestamp=p["ts"],
                                                                 name=p["name"]),
                                     ok_errors=frozenset({"already_reacted"}))
         return outcome

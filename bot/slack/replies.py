@@ -9,6 +9,8 @@ Twilio later reports the text undelivered, the check mark gives way to :warning:
 
 from __future__ import annotations
 
+from analytics.db import Database
+from analytics.ingest import IngestConfig
 from analytics.lead_threads import lead_in_thread
 from analytics.processed_events import claim
 from bot.errors import BadRequest, Refused
@@ -28,7 +30,6 @@ from bot.outbox.kinds import (
 )
 from bot.outbox.texts import queue_text_in
 from bot.slack.client import run_call
-from bot.slack.deps import SlackDeps
 from bot.slack.events import ThreadMessage, slack_to_plain
 from bot.slack.posting import Poster, after_crash
 from bot.slack.reps import RepDirectory
@@ -100,14 +101,15 @@ def mirrored_text(body: str, result: str, message: str | None) -> str | None:
 
 
 class ThreadReplies:
-    def __init__(self, deps: SlackDeps, reps: RepDirectory) -> None:
-        self.deps = deps
+    def __init__(self, db: Database, config: IngestConfig, reps: RepDirectory) -> None:
+        self.db = db
+        self.config = config
         self.reps = reps
 
     async def handle(self, msg: ThreadMessage) -> str:
         """Send (or note) a thread reply; returns what happened: queued, note, refused, invalid, duplicate,
         or not_a_lead_thread."""
-        async with self.deps.db.read() as session:
+        async with self.db.read() as session:
             lead = await lead_in_thread(session, msg.channel, msg.thread_ts)
         if lead is None:
             return "not_a_lead_thread"
@@ -116,7 +118,7 @@ class ThreadReplies:
         note = text.startswith(NOTE_PREFIX)
         rep_id = None if note else await self.reps.rep_id(msg.user)
         key = lead_key(contact_id)
-        async with self.deps.db.transaction() as session:
+        async with self.db.transaction() as session:
             fresh = await claim(session, f"slack-msg:{msg.channel}:{msg.ts}")
             if msg.event_id:
                 fresh = await claim(session, f"slack-event:{msg.event_id}") and fresh
@@ -129,7 +131,7 @@ class ThreadReplies:
             try:
                 if not text and msg.files:
                     raise BadRequest("only text can be sent to a lead; files are not forwarded")
-                await queue_text_in(session, self.deps.services.ingest, address, text, rep_id=rep_id, notify=notify)
+                await queue_text_in(session, self.config, address, text, rep_id=rep_id, notify=notify)
             except Refused:
                 await jobs.slack_post(session, msg.channel, str(result_message(RESULT_OPTED_OUT, None, None)),
                                       thread_ts=msg.thread_ts, ordering_key=key)
@@ -176,7 +178,7 @@ class TextResults:
 
     async def _mark_undelivered(self, channel: str, ts: str) -> Outcome:
         """The rep's message loses its check mark and gets a warning (both calls are safe to repeat)."""
-        web = self.poster.deps.web
+        web = self.poster.web
         _, outcome = await run_call(web.reactions_remove(channel=channel, timestamp=ts, name=SENT_REACTION),
                                     ok_errors=frozenset({"no_reaction"}))
         if outcome.state != DONE:

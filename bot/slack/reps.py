@@ -6,9 +6,11 @@ import asyncio
 import logging
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from analytics.db import Database
 from analytics.reps import rep_for_slack_user, save_slack_rep
 from bot.slack.client import run_call
-from bot.slack.deps import SlackDeps
 
 log = logging.getLogger("leadline.slack")
 
@@ -27,8 +29,9 @@ def display_name(user: dict[str, Any]) -> str | None:
 class RepDirectory:
     """Slack user id -> rep id, cached per process; `users.info` is asked once per new user."""
 
-    def __init__(self, deps: SlackDeps) -> None:
-        self.deps = deps
+    def __init__(self, db: Database, web: AsyncWebClient) -> None:
+        self.db = db
+        self.web = web
         self._ids: dict[str, int] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
@@ -42,7 +45,7 @@ class RepDirectory:
             return await self._find_or_create(user_id)
 
     async def _find_or_create(self, user_id: str) -> int:
-        async with self.deps.db.read() as session:
+        async with self.db.read() as session:
             found = await rep_for_slack_user(session, user_id)
         if found is not None and not found[1].startswith(PLACEHOLDER_PREFIX):
             self._ids[user_id] = found[0]
@@ -54,7 +57,7 @@ class RepDirectory:
         return rep_id
 
     async def _lookup(self, user_id: str) -> str | None:
-        response, outcome = await run_call(self.deps.web.users_info(user=user_id))
+        response, outcome = await run_call(self.web.users_info(user=user_id))
         if response is None:
             # The text still goes out; the rep keeps a placeholder name until Slack answers next time.
             log.warning("users.info failed", extra={"user": user_id, "error": outcome.error})
@@ -62,5 +65,5 @@ class RepDirectory:
         return display_name(response.get("user") or {})
 
     async def _store(self, user_id: str, name: str | None) -> int:
-        async with self.deps.db.transaction() as session:
+        async with self.db.transaction() as session:
             return await save_slack_rep(session, user_id, name, placeholder_prefix=PLACEHOLDER_PREFIX)

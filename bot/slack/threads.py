@@ -13,12 +13,13 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from analytics.db import Database
 from analytics.lead_threads import keep_thread, lead_text
 from analytics.masking import mask_address
 from analytics.models import HELP, OPT_IN, OPT_OUT
 from bot.mrkdwn import escape, quote
 from bot.outbox import DONE, FAILED, Job, JobKind, Outcome
-from bot.slack.deps import SlackDeps
+from bot.settings import Settings
 from bot.slack.posting import Poster, after_crash
 
 SENTIMENT_EMOJI = {"very_happy": ":star-struck:", "happy": ":slightly_smiling_face:",
@@ -87,31 +88,32 @@ def render_lead_message(m: LeadMessage, *, parent: bool, tz: ZoneInfo) -> tuple[
 class LeadThreads:
     """Runs `slack_lead_post` jobs."""
 
-    def __init__(self, deps: SlackDeps, poster: Poster) -> None:
-        self.deps = deps
+    def __init__(self, settings: Settings, db: Database, poster: Poster) -> None:
+        self.settings = settings
+        self.db = db
         self.poster = poster
 
     def kind(self) -> JobKind:
         return JobKind(run=self.run, recover=lambda job: self.run(after_crash(job)), max_attempts=12)
 
     async def run(self, job: Job) -> Outcome:
-        async with self.deps.db.read() as session:
+        async with self.db.read() as session:
             found = await lead_text(session, job.payload["message_id"])
         if found is None:
             return Outcome(DONE, "message no longer exists")
         lead = LeadMessage(who_of(found.contact_name, found.contact_address), found.channel, found.body,
                            found.sentiment, found.topics, found.media_count, found.keyword, found.sent_at)
         if found.thread is not None:
-            text, blocks = render_lead_message(lead, parent=False, tz=self.deps.settings.tz)
+            text, blocks = render_lead_message(lead, parent=False, tz=self.settings.tz)
             channel, thread_ts = found.thread
             _, outcome = await self.poster.send(channel, text, thread_ts, blocks, job=job)
             return outcome
-        if not self.deps.leads_channel:
+        if not self.settings.slack_leads_channel:
             return Outcome(FAILED, "SLACK_LEADS_CHANNEL is not set")
-        text, blocks = render_lead_message(lead, parent=True, tz=self.deps.settings.tz)
-        response, outcome = await self.poster.send(self.deps.leads_channel, text, None, blocks, job=job)
+        text, blocks = render_lead_message(lead, parent=True, tz=self.settings.tz)
+        response, outcome = await self.poster.send(self.settings.slack_leads_channel, text, None, blocks, job=job)
         if response is None or found.conversation_id is None:
             return outcome
-        async with self.deps.db.transaction() as session:
+        async with self.db.transaction() as session:
             await keep_thread(session, found.conversation_id, str(response["channel"]), str(response["ts"]))
         return outcome

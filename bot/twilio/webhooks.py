@@ -45,7 +45,7 @@ async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
         form = await request.post()
     except (UnicodeDecodeError, ValueError) as exc:
         raise BadRequest("malformed form body") from exc
-    settings = request.app[state.SETTINGS]
+    settings = request.app[state.CONTAINER].settings
     url = public_url(settings.base_url, request.path_qs)
     fields: MultiDictProxy[str] = MultiDictProxy(form)  # type: ignore[arg-type]
     if any(not isinstance(v, str) for v in form.values()):
@@ -60,21 +60,24 @@ async def incoming_message(request: web.Request) -> web.Response:
     received_at = datetime.now(UTC)
     form = await read_signed_form(request)
     inbound = parse_inbound(form)
+    part = request.app[state.CONTAINER].twilio
+    if part is None:
+        return web.json_response({"error": "starting or stopping, retry later"}, status=503)
     # Answered only once the batch holding this message is committed.
-    body = await request.app[state.RUNTIME].inbound.submit(Received(inbound, received_at))
+    body = await part.inbound.submit(Received(inbound, received_at))
     return web.Response(text=body, content_type=TWIML)
 
 
 async def message_status(request: web.Request) -> web.Response:
     form = await read_signed_form(request)
     update = parse_status(form)
-    services = request.app[state.SERVICES]
+    c = request.app[state.CONTAINER]
     now = datetime.now(UTC)
-    async with request.app[state.DB].transaction() as session:
+    async with c.db.transaction() as session:
         result = await apply_status(session, update.sid, update.status, update.error_code, now)
         if result.opted_out and result.contact_address:
             await record_opt_event(session, result.contact_address, OPT_OUT, now, "twilio_21610",
-                                   services.ingest)
+                                   c.ingest)
         if result.changed and update.status in DELIVERY_FAILED and result.notify:
             # The rep was shown the text as sent: tell them it did not arrive, and why.
             await tell_delivery_failed(session, result.notify, update.error_code)

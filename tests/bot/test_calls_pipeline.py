@@ -66,7 +66,7 @@ async def client(database_url: str, make_client: MakeClient, tw: FakeTwilio, sla
 
 
 def part_of(client: TestClient) -> CallsPart:
-    part: CallsPart = client.server.app[state.RUNTIME].parts["calls"]
+    part: CallsPart = client.server.app[state.CONTAINER].calls
     return part
 
 
@@ -140,9 +140,9 @@ async def test_recording_to_lead_thread_end_to_end_with_transcript(client: TestC
     assert (post["channel"], post["thread_ts"]) == ("CLEADS", "1763900000.000100")
     assert f"*{score.score}/100*" in post["blocks"][0]["text"]["text"] and "Alex Rep" in post["text"]
     assert LEAD not in json.dumps(post)
-    kinds = client.server.app[state.RUNTIME].kinds
+    kinds = client.server.app[state.CONTAINER].kinds
     if SLACK_POST in kinds:  # the Slack feature's job kind: the summary reaches Slack itself
-        await client.server.app[state.RUNTIME].outbox.run_once()
+        await client.server.app[state.CONTAINER].outbox.run_once()
         assert [m["text"] for m in slack.posted("CLEADS", "1763900000.000100")] == [post["text"]]
 
 
@@ -283,7 +283,7 @@ async def test_a_long_scoring_keeps_its_job_lease(client: TestClient, db: Databa
     async with db.transaction() as session:
         await session.execute(update(OutboxJob).values(updated_at=stale))
     monkeypatch.setattr(pipeline, "HEARTBEAT_S", 0.05)
-    scorer = pipeline.RecordingScorer(db, client.server.app[state.SETTINGS], part_of(client))
+    scorer = pipeline.RecordingScorer(db, client.server.app[state.CONTAINER].settings, part_of(client))
     beat = asyncio.create_task(scorer._heartbeat(job.id))
 
     async def beaten() -> bool:

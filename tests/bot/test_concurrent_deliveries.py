@@ -106,13 +106,14 @@ async def test_a_delivery_repeated_inside_one_batch_answers_the_same_twiml(datab
     """What the micro-batcher does when copies arrive within its 2 ms window, without depending on timing."""
     from datetime import UTC, datetime
 
-    from bot.container import build_services
+    from bot.container import inbound_options, ingest_config
     from bot.twilio.inbound import Received, receive_messages
     from bot.twilio.parse import parse_inbound
     from tests.bot.conftest import make_settings
 
-    services = build_services(make_settings(database_url, **closed_now(), after_hours_reply=CLOSED))
+    settings = make_settings(database_url, **closed_now(), after_hours_reply=CLOSED)
     copy = Received(parse_inbound(inbound("Anyone there?")), datetime.now(UTC))
     async with db.transaction() as session:
-        answers = await receive_messages(session, services.ingest, services.inbound, [copy, copy, copy])
+        answers = await receive_messages(session, ingest_config(settings), inbound_options(settings),
+                                         [copy, copy, copy])
     assert len(set(answers)) == 1 and CLOSED in answers[0]

@@ -18,7 +18,7 @@ from analytics import digests
 from analytics.db import Database
 from analytics.digests import DAILY, WEEKLY, DigestKey
 from bot import state
-from bot.digests.feature import DigestService, cron_fields, digest_service
+from bot.digests.feature import DigestService, cron_fields
 from tests.analytics.test_charts import png_size
 from tests.bot import test_slack_threads as base
 from tests.bot.conftest import MakeClient
@@ -45,7 +45,7 @@ async def make(make_client: MakeClient, database_url: str, slack: FakeSlack, tw:
 
 
 def service(client: TestClient) -> DigestService:
-    found = digest_service(client.server.app)
+    found = client.server.app[state.CONTAINER].digests
     assert found is not None
     return found
 
@@ -66,7 +66,7 @@ def assert_block_limits(blocks: list[dict]) -> None:
 
 
 async def test_daily_job_fires_at_digest_time_across_dst_and_not_on_days_off(client: TestClient) -> None:
-    scheduler = client.server.app[state.RUNTIME].parts["scheduler"]
+    scheduler = client.server.app[state.CONTAINER].scheduler
     assert {"digest-daily", "digest-weekly", "digest-monthly"} <= set(scheduler.job_ids())
     trigger = scheduler._aps.get_job("digest-daily").trigger
     assert str(trigger) == str(CronTrigger(timezone=NY, **cron_fields(service(client).schedule)[DAILY]))
@@ -201,5 +201,5 @@ async def test_weekly_digest_uploads_the_heat_map(client: TestClient, slack: Fak
 async def test_digests_are_off_without_a_channel(database_url: str, make_client: MakeClient, slack: FakeSlack,
                                                  tw: FakeTwilio) -> None:
     client = await make(make_client, database_url, slack, tw, slack_digest_channel="")
-    assert digest_service(client.server.app) is None
-    assert not any(j.startswith("digest") for j in client.server.app[state.RUNTIME].parts["scheduler"].job_ids())
+    assert client.server.app[state.CONTAINER].digests is None
+    assert not any(j.startswith("digest") for j in client.server.app[state.CONTAINER].scheduler.job_ids())

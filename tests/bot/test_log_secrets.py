@@ -46,7 +46,7 @@ async def test_no_secret_or_phone_number_reaches_the_logs(database_url: str) -> 
                 auth = {"Authorization": f"Bearer {SECRETS['api_token']}"}
                 resp = await client.post("/api/messages", json={"to": LEAD, "body": "hi"}, headers=auth)
                 assert resp.status == 202
-                await client.server.app[state.RUNTIME].outbox.run_once()
+                await client.server.app[state.CONTAINER].outbox.run_once()
                 assert len(tw.sent) == 1
                 bad = {"Authorization": "Bearer wrong-" + SECRETS["api_token"]}
                 assert (await client.post("/api/messages", json={"to": LEAD, "body": "x"}, headers=bad)).status == 401

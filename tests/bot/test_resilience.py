@@ -170,7 +170,7 @@ async def test_a_session_the_server_ends_answers_503_not_500(
 
     client, proxy = await _proxied_client(postgres_url, make_client)
     driver_errors: list[str] = []
-    event.listen(client.server.app[state.DB].engine.sync_engine, "handle_error",
+    event.listen(client.server.app[state.CONTAINER].db.engine.sync_engine, "handle_error",
                  lambda context: driver_errors.append(type(context.original_exception).__name__))
     try:
         assert (await post_signed(client, "/twilio/messages", inbound("before the restart"))).status == 200

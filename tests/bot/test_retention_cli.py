@@ -109,7 +109,7 @@ async def test_the_service_purges_daily_at_0317_local_time(database_url: str, db
                                                            make_client: MakeClient) -> None:
     client = await make_client(make_settings(database_url, retention_days=30, timezone=NY), start_workers=False)
     await seed(database_url, db)
-    job = client.server.app[state.RUNTIME].parts["scheduler"]._aps.get_job("retention-purge")
+    job = client.server.app[state.CONTAINER].scheduler._aps.get_job("retention-purge")
     assert job is not None
     # The clock is injected: from any moment, the next run is the coming 03:17 in TIMEZONE, across DST too.
     tz = ZoneInfo(NY)
@@ -124,8 +124,8 @@ async def test_the_service_purges_daily_at_0317_local_time(database_url: str, db
 async def test_no_daily_purge_when_retention_days_is_0(database_url: str, db: Database,
                                                        make_client: MakeClient) -> None:
     client = await make_client(make_settings(database_url), start_workers=False)
-    assert client.server.app[state.SETTINGS].retention_days == 0
-    scheduler = client.server.app[state.RUNTIME].parts["scheduler"]
+    assert client.server.app[state.CONTAINER].settings.retention_days == 0
+    scheduler = client.server.app[state.CONTAINER].scheduler
     assert "retention-purge" not in scheduler.job_ids()
     await seed(database_url, db)
     for job in scheduler._aps.get_jobs():  # whatever else runs nightly keeps the text

@@ -44,7 +44,7 @@ async def test_an_overdue_wait_alerts_once_across_two_instances(
     alerts = [m for m in slack.posted() if "waited" in m["text"]]
     assert [(m["channel"], m.get("thread_ts")) for m in alerts] == [(LEADS, thread), (ALERTS, None)]
     assert "20m" in alerts[0]["text"] and "SLA 15 min" in alerts[0]["text"]
-    scheduler: Scheduler = first.server.app[state.RUNTIME].parts["scheduler"]
+    scheduler: Scheduler = first.server.app[state.CONTAINER].scheduler
     # Tests drive the jobs by hand: the scheduler is not running.
     assert sorted(scheduler.job_ids()) == sorted([SLA_JOB, "sentiment-numbering"]) and not scheduler.running
 

@@ -71,13 +71,13 @@ async def client(database_url: str, make_client: MakeClient, slack: FakeSlack, t
 
 
 def yesterday(client: TestClient) -> datetime:
-    tz = client.server.app[state.SETTINGS].tz
+    tz = client.server.app[state.CONTAINER].settings.tz
     return local_midnight(local_date(NOW, tz) - timedelta(days=1), tz)
 
 
 async def seed(client: TestClient, db: Database) -> None:
     """Yesterday (New York): three leads answered after 2, 5 and 30 minutes, by two reps."""
-    config = client.server.app[state.SERVICES].ingest
+    config = client.server.app[state.CONTAINER].ingest
     start = yesterday(client) + timedelta(hours=10)
     async with db.transaction() as session:
         session.add_all([Rep(name="Ana"), Rep(name="Ben")])
@@ -100,7 +100,7 @@ async def cli_json(client: TestClient, capsys: pytest.CaptureFixture[str], start
                                                                                       else [])]
     args = parser.parse_args(argv)
     capsys.readouterr()
-    code = await asyncio.to_thread(args.func, args, client.server.app[state.SETTINGS])
+    code = await asyncio.to_thread(args.func, args, client.server.app[state.CONTAINER].settings)
     out, err = capsys.readouterr()
     assert code == 0, err
     return json.loads(out)

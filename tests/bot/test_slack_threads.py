@@ -64,7 +64,7 @@ async def client(database_url: str, make_client: MakeClient, slack: FakeSlack, t
 
 
 def part(client: TestClient) -> SlackPart:
-    found = client.server.app[state.RUNTIME].parts.get("slack")
+    found = client.server.app[state.CONTAINER].slack
     assert found is not None
     return found
 
@@ -203,8 +203,8 @@ async def test_the_running_service_posts_by_itself_and_starts_without_slack(
         database_url: str, make_client: MakeClient, slack: FakeSlack, tw: FakeTwilio) -> None:
     client = await make_client(slack_settings(database_url, slack, tw))
     assert slack.calls == []  # no auth.test (or anything else) at start-up
-    runtime = client.server.app[state.RUNTIME]
-    assert runtime.parts["scheduler"].running
+    runtime = client.server.app[state.CONTAINER]
+    assert runtime.scheduler.running
     await post_signed(client, "/twilio/messages", inbound("hello from a running service"))
     async def posted() -> bool:  # the worker polls every 0.5 s
         return bool(slack.posted(LEADS))
@@ -212,7 +212,7 @@ async def test_the_running_service_posts_by_itself_and_starts_without_slack(
     await eventually(posted, "the running service's worker posts the lead's thread")
     assert len(slack.posted(LEADS)) == 1
     await client.close()
-    assert not runtime.parts["scheduler"].running and "slack" not in runtime.parts
+    assert not runtime.scheduler.running and runtime.slack is None
 
 
 @pytest.mark.parametrize("fault", [None, 21610])

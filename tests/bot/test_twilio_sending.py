@@ -40,7 +40,7 @@ async def client(database_url: str, make_client: MakeClient, tw: FakeTwilio) -> 
 
 
 def outbox(client: TestClient) -> Outbox:
-    box = client.server.app[state.RUNTIME].outbox
+    box = client.server.app[state.CONTAINER].outbox
     assert box is not None
     return box
 
