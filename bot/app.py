@@ -13,12 +13,10 @@ from analytics.masking import mask_phones_in_text
 from bot import runtime, state
 from bot.container import build_container
 from bot.errors import http_status
+from bot.limits import MAX_BODY_BYTES
 from bot.settings import Settings
 
 log = logging.getLogger("leadline.http")
-
-# Twilio's largest webhook bodies are a few KiB; anything near this is not Twilio.
-MAX_BODY_BYTES = 64 * 1024
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

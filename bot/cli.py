@@ -13,6 +13,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 from bot import kpi_cli
 from bot.calls import cli as calls_cli
+from bot.cli_support import fail
 from bot.digests import cli as digests_cli
 from bot.settings import Settings, SettingsError, load_settings
 
@@ -28,11 +29,6 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def _fail(message: str, code: int) -> int:
-    print(f"leadline: {message}", file=sys.stderr)
-    return code
-
-
 def cmd_version(args: argparse.Namespace, settings: Settings) -> int:
     print(f"leadline {package_version()}")
     return 0
@@ -44,7 +40,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     try:
         upgrade(settings.database_url, args.revision)
     except Exception as exc:
-        return _fail(f"migration failed: {type(exc).__name__}: {exc}", 1)
+        return fail(f"migration failed: {type(exc).__name__}: {exc}", 1)
     print(f"database at revision {args.revision}")
     return 0
 
@@ -63,7 +59,7 @@ def _days(value: str) -> int:
 def cmd_db_purge(args: argparse.Namespace, settings: Settings) -> int:
     days = args.days if args.days is not None else settings.retention_days
     if days <= 0:
-        return _fail("nothing to purge: RETENTION_DAYS is 0 (keep everything); pass --days N", 2)
+        return fail("nothing to purge: RETENTION_DAYS is 0 (keep everything); pass --days N", 2)
     purged = asyncio.run(_purge(settings, days))
     print(f"deleted {purged.messages} messages, {purged.waits} waits and {purged.conversations} conversations "
           f"older than {days} days")
@@ -86,7 +82,7 @@ async def _purge(settings: Settings, days: int):  # type: ignore[no-untyped-def]
 
 def cmd_db_rescore(args: argparse.Namespace, settings: Settings) -> int:
     if args.batch_size < 1:
-        return _fail("--batch-size must be at least 1", 2)
+        return fail("--batch-size must be at least 1", 2)
     return asyncio.run(_rescore(settings, args.batch_size))
 
 
@@ -105,7 +101,7 @@ async def _rescore(settings: Settings, batch_size: int) -> int:
     try:
         done = await rescore_messages(db, batch_size=batch_size, progress=progress)
     except Unavailable as exc:
-        return _fail(f"{exc} (scores written so far are kept; run it again to finish)", 1)
+        return fail(f"{exc} (scores written so far are kept; run it again to finish)", 1)
     finally:
         await db.dispose()
     print(f"rescored {done.scanned} inbound messages: {done.changed} changed "
@@ -131,9 +127,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             if stale:
                 # Name what kept the migrations from running, so the operator knows what to change.
                 how = "start without --no-migrate" if args.no_migrate else "set AUTO_MIGRATE=true"
-                return _fail(f"the database schema is not current ({stale}); run `leadline db upgrade` or {how}", 2)
+                return fail(f"the database schema is not current ({stale}); run `leadline db upgrade` or {how}", 2)
     except Exception as exc:
-        return _fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
+        return fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
     log.info("starting", extra={"host": settings.host, "port": settings.port, "version": package_version(),
                                 "workers": args.workers})
     if args.workers > 1:
@@ -205,14 +201,14 @@ def cmd_import_twilio(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.periods import parse_when
 
     if not settings.twilio_configured:
-        return _fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to import from Twilio", 2)
+        return fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to import from Twilio", 2)
     try:
         since = parse_when(args.since, settings.tz)
         until = parse_when(args.until, settings.tz) if args.until else None
     except InvalidInput as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     if until is not None and until <= since:
-        return _fail("--until must be after --since", 2)
+        return fail("--until must be after --since", 2)
     return asyncio.run(_import_twilio(settings, since, until))
 
 
@@ -236,11 +232,11 @@ async def _import_twilio(settings: Settings, since: datetime, until: datetime | 
     try:
         messages = await fetch_history(client, since, until, progress)
     except TwilioRestException as exc:
-        return _fail(f"Twilio refused the request: {exc.status} {exc.code} {exc.msg}", 1)
+        return fail(f"Twilio refused the request: {exc.status} {exc.code} {exc.msg}", 1)
     except TwilioException as exc:
-        return _fail(f"Twilio refused the request: {_twilio_reason(exc)}", 1)
+        return fail(f"Twilio refused the request: {_twilio_reason(exc)}", 1)
     except (ClientError, OSError, TimeoutError) as exc:
-        return _fail(f"cannot reach Twilio at {settings.twilio_api_base_url}: {type(exc).__name__}", 1)
+        return fail(f"cannot reach Twilio at {settings.twilio_api_base_url}: {type(exc).__name__}", 1)
     finally:
         await close_client(client)
     db = Database(settings.database_url)

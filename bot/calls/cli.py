@@ -10,12 +10,8 @@ from typing import Any
 
 from audio_scoring import STAGES
 from bot.calls import reps_cli
+from bot.cli_support import fail
 from bot.settings import Settings
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"leadline: {message}", file=sys.stderr)
-    return code
 
 
 def _progress(step: str) -> None:
@@ -28,17 +24,17 @@ def cmd_score_call(args: argparse.Namespace, settings: Settings) -> int:
 
     path = Path(args.file)
     if not path.is_file():
-        return _fail(f"no such file: {args.file}", 2)
+        return fail(f"no such file: {args.file}", 2)
     try:
         result = score_call(path, stage=args.stage, rep_channel=args.rep_channel or settings.recording_rep_channel,
                             transcribe=not args.no_transcribe, model=settings.whisper_model or None,
                             device=settings.whisper_device, progress=_progress)
     except (UnsupportedAudio, CorruptAudio) as exc:
-        return _fail(f"cannot score {args.file}: {exc}", 2)
+        return fail(f"cannot score {args.file}: {exc}", 2)
     except ScoringError as exc:
         # A missing model or dependency is the installation's problem, not the input's.
         code = 2 if type(exc) is ScoringError else 1
-        return _fail(str(exc), code)
+        return fail(str(exc), code)
     if args.json:
         print(result.to_json(indent=2))
     else:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.errors import BadRequest
+from bot.twilio.parse import E164_RE, SID_RE
 
-SID_RE = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 RECORDING_STATUSES = ("in-progress", "completed", "absent", "failed")
 COMPLETED = "completed"
 

@@ -8,24 +8,19 @@ import argparse
 import asyncio
 import json
 import re
-import sys
 from typing import Any
 
 from analytics.reps import RepEntry
+from bot.cli_support import fail
 from bot.settings import Settings
+from bot.twilio.parse import E164_RE
 
-E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")
 SLACK_USER_RE = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class InputError(ValueError):
     """A value given on the command line is not usable (exit 2)."""
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"leadline: {message}", file=sys.stderr)
-    return code
 
 
 def normalise_phone(raw: str) -> str:
@@ -104,9 +99,9 @@ def cmd_reps_add(args: argparse.Namespace, settings: Settings) -> int:
     try:
         rep = asyncio.run(add_rep(settings, rep_values(args)))
     except InputError as exc:
-        return _fail(str(exc), 2)
+        return fail(str(exc), 2)
     except Exception as exc:
-        return _fail(f"cannot add the rep: {type(exc).__name__}: {exc}", 1)
+        return fail(f"cannot add the rep: {type(exc).__name__}: {exc}", 1)
     print(f"added rep #{rep.id}: {rep.name}")
     return 0
 
@@ -115,7 +110,7 @@ def cmd_reps_list(args: argparse.Namespace, settings: Settings) -> int:
     try:
         reps = asyncio.run(list_reps(settings))
     except Exception as exc:
-        return _fail(f"cannot read the reps: {type(exc).__name__}: {exc}", 1)
+        return fail(f"cannot read the reps: {type(exc).__name__}: {exc}", 1)
     if args.json:
         print(json.dumps([_as_dict(r) for r in reps], indent=2))
         return 0

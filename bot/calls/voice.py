@@ -17,8 +17,9 @@ from twilio.twiml.voice_response import VoiceResponse
 from analytics.calls import contact_by_number, last_texting_rep_phone
 from analytics.db import Database
 from bot import state
-from bot.calls.parse import E164_RE, IncomingCall, parse_call
+from bot.calls.parse import IncomingCall, parse_call
 from bot.settings import Settings
+from bot.twilio.parse import E164_RE
 from bot.twilio.webhooks import TWIML, read_signed_form
 
 log = logging.getLogger("leadline.calls")

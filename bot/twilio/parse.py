@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from bot.errors import BadRequest
 
-SID_RE = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")
+SID_RE = re.compile(r"^[A-Za-z]{2}[0-9a-fA-F]{32}$")  # two letters naming the kind (SM, MM, CA, RE ...), 32 hex
+E164_RE = re.compile(r"^\+[1-9]\d{6,14}$")  # an international phone number
 MAX_FIELD = 16_000
 
 

@@ -14,6 +14,7 @@ from analytics.ingest import record_opt_event
 from analytics.models import OPT_OUT
 from bot import state
 from bot.errors import BadRequest, Forbidden, PayloadTooLarge, RequestTimeout
+from bot.limits import MAX_BODY_BYTES, TOO_LARGE
 from bot.twilio.inbound import Received
 from bot.twilio.parse import parse_inbound, parse_status
 from bot.twilio.sender import DELIVERY_FAILED, tell_delivery_failed
@@ -21,23 +22,22 @@ from bot.twilio.signature import public_url, signature_valid
 
 log = logging.getLogger("leadline.twilio")
 
-MAX_BODY = 64 * 1024
 BODY_READ_TIMEOUT_S = 10.0
 TWIML = "application/xml"
 
 
 async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
     """The form body, once its size, encoding and Twilio signature are checked."""
-    if request.content_length is not None and request.content_length > MAX_BODY:
-        raise PayloadTooLarge("request body over 64 KiB")
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise PayloadTooLarge(TOO_LARGE)
     try:
         # A client that trickles its body must not hold a handler (and its memory) for long.
         async with asyncio.timeout(BODY_READ_TIMEOUT_S):
             raw = await request.read()
     except TimeoutError as exc:
         raise RequestTimeout("request body not received in time") from exc
-    if len(raw) > MAX_BODY:
-        raise PayloadTooLarge("request body over 64 KiB")
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(TOO_LARGE)
     if request.content_type != "application/x-www-form-urlencoded":
         raise BadRequest("expected a form-encoded body")
     try:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlmodel import SQLModel
 
 from analytics.db import Database
-from bot.app import MAX_BODY_BYTES
+from bot.limits import MAX_BODY_BYTES
 from tests.bot import test_slack_threads as threads
 from tests.bot.conftest import MakeClient
 from tests.bot.test_slack_threads import LEADS, REP, SECRET, slack_settings
