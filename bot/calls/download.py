@@ -48,7 +48,7 @@ def _retry_after(value: str | None) -> float | None:
         return None
 
 
-async def download_wav(session: aiohttp.ClientSession, settings: Settings, recording_url: str,
+async def download_wav(http: aiohttp.ClientSession, settings: Settings, recording_url: str,
                        directory: str | None = None) -> Path:
     """The recording in a temporary file (the caller deletes it); DownloadError says whether to retry."""
     url = media_url(settings, recording_url)
@@ -58,7 +58,7 @@ async def download_wav(session: aiohttp.ClientSession, settings: Settings, recor
     os.close(fd)
     path = Path(name)
     try:
-        async with session.get(url, headers=headers, timeout=TIMEOUT, allow_redirects=True) as resp:
+        async with http.get(url, headers=headers, timeout=TIMEOUT, allow_redirects=True) as resp:
             if resp.status != 200:
                 raise DownloadError(f"Twilio answered HTTP {resp.status} for the recording",
                                     retryable=resp.status in RETRYABLE,
