@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_scoring.decode import TARGET_RATE, MissingDependency, speech_band
-from audio_scoring.levels import FRAME, audible_frames, bleed_mask, frame_energy_db, is_narrowband
+from audio_scoring.levels import FRAME, ChannelLevels, bleed_and_audible, frame_energy_db, is_narrowband
 from audio_scoring.vad_params import DEFAULT_VAD, VadParams
 
 RATE = 16000
@@ -166,14 +166,24 @@ def detect_activity(
     db_rep, db_pro = frame_energy_db(rep), frame_energy_db(prospect)
     if narrowband is None:
         narrowband = is_narrowband(rep, prospect, energies=(db_rep, db_pro))
+    levels = ChannelLevels.of(rep, db_rep), ChannelLevels.of(prospect, db_pro)
+    probs = speech_probabilities(rep), speech_probabilities(prospect)
+    talks = [_regions_mask(p, params, narrowband) for p in probs]
     out = []
-    for audio, own, other in ((rep, db_rep, db_pro), (prospect, db_pro, db_rep)):
-        probs = speech_probabilities(audio)
-        n = min(len(probs), len(own), len(other))
-        probs = np.where(bleed_mask(own[:n], other[:n], params), 0.0, probs[:n])
-        audible = audible_frames(own[:n], other[:n], params)
-        out.append(segments_from_probs(probs, params, audible, narrowband=narrowband))
+    for own, other in ((0, 1), (1, 0)):
+        bleed, audible = bleed_and_audible(levels[own], levels[other], talks[other], params)
+        n = min(len(probs[own]), len(bleed))
+        p = np.where(bleed[:n], 0.0, probs[own][:n])
+        out.append(segments_from_probs(p, params, audible[:n], narrowband=narrowband))
     return out[0], out[1]
+
+
+def _regions_mask(probs: np.ndarray, params: VadParams, narrowband: bool) -> np.ndarray:
+    """One flag per frame: inside a region where Silero hears speech (bleed included)."""
+    mask = np.zeros(len(probs), bool)
+    for a, b in speech_regions(probs, params, narrowband=narrowband):
+        mask[a:b] = True
+    return mask
 
 
 def total_length(segments: list[Segment]) -> float:
