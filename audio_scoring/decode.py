@@ -110,7 +110,7 @@ def decimate(x: np.ndarray, src: int, dst: int) -> np.ndarray:
     except ImportError as exc:
         raise MissingDependency(f"resampling {src} Hz audio needs PyAV (pip install av)") from exc
     resampler = av.AudioResampler(format="flt", layout="mono", rate=dst)
-    chunks = []
+    chunks: list[np.ndarray] = []
     step = 1 << 16
     for i in range(0, len(x), step):
         frame = av.AudioFrame.from_ndarray(x[None, i : i + step], format="flt", layout="mono")
