@@ -15,8 +15,8 @@ import numpy as np
 
 from audio_scoring.decode import load_stereo
 from tests.audio_scoring.conftest import AUDIO, truth
+from tests.public_data import public_data
 
-AMI = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "audio" / "ami-dev"
 SECONDS = 24.0  # of each talker
 
 
@@ -94,10 +94,11 @@ def espeak_rep() -> tuple[np.ndarray, int]:
 
 
 def ami_talker() -> tuple[np.ndarray, int]:
-    """A real wideband talker: the rep channel of the clean 16 kHz AMI dev00 call."""
-    assert (AMI / "truth.json").is_file(), f"the ami-dev data set is missing: {AMI}"
-    rep_left = json.loads((AMI / "truth.json").read_text())["files"]["dev00"]["rep_channel"] == "left"
-    audio = load_stereo(AMI / "dev00_clean_16k.flac")
+    """A real wideband talker: the rep channel of the clean 16 kHz AMI dev00 call (public data: skips or
+    fails as ``public_data`` says where the set is missing)."""
+    ami = public_data("audio", "ami-dev", marker="truth.json")
+    rep_left = json.loads((ami / "truth.json").read_text())["files"]["dev00"]["rep_channel"] == "left"
+    audio = load_stereo(ami / "dev00_clean_16k.flac")
     return (audio.left if rep_left else audio.right)[: int(SECONDS * 16000)].astype(np.float64), 16000
 
 
@@ -115,6 +116,6 @@ def louder_voice(own: np.ndarray, gain_db: float = 20.0) -> np.ndarray:
     """Another real voice, ``gain_db`` louder (RMS) than ``own``: the prospect side of the telephone AMI
     call tst00, its 8 kHz samples (the even ones of ``load_stereo``'s 16 kHz channel, see
     ``decode.resample``), as long as ``own``."""
-    audio = load_stereo(AMI / "tst00_tel_8k.flac")
+    audio = load_stereo(public_data("audio", "ami-dev", marker="truth.json") / "tst00_tel_8k.flac")
     voice = audio.right[0::2][: len(own)].astype(np.float64)
     return voice * np.sqrt(np.mean(own**2) / np.mean(voice**2)) * db(gain_db)
