@@ -8,8 +8,9 @@ things stand between those probabilities and talk time on a phone call:
   words its probabilities run about half as high, and quiet talkers on a noisy line barely reach 0.3. A
   call whose audio has no content above 5 kHz is therefore read with lower thresholds.
 * A phone line leaks each party into the other's channel (echo, crosstalk) and Silero calls that quiet
-  copy speech. A frame is *bleed* when it is much quieter than the other channel and its energy envelope
-  follows the other's; bleed frames never count as speech (see ``levels.py``).
+  copy speech. A frame is *bleed* while Silero hears the other party talk and the other channel explains
+  the frame: much quieter with an envelope that follows it, or covering it band by band. Bleed frames
+  never count as speech; a tone, music or noise on the other channel is never bleed (see ``levels.py``).
 * Silero's probability lags the sound by ~100 ms and its regions start and stop on its own schedule. Each
   region found by Silero is widened by up to ``reach_s`` and then trimmed to the channel's audible sound,
   so utterances run from the first to the last frame that stands above the line's own noise floor.
