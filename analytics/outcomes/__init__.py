@@ -1,0 +1,1 @@
+"""Outcomes (placeholder docstring, replaced below)."""
