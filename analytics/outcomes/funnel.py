@@ -10,7 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +41,7 @@ from analytics.outcomes.figures import (
 )
 from analytics.outcomes.money import Money
 from analytics.outcomes.responsiveness import NO_RESPONSE, Row, Traits, breakdowns
+from analytics.outcomes.risk import LOOKBACK, AtRisk, at_risk, stage_p75
 from analytics.outcomes.stages import DEMO_BOOKED, DEMO_HELD, PROPOSAL_SENT, WON, StageConfig
 from analytics.periods import Period
 from analytics.sentiment import conversation_sentiment
@@ -178,3 +179,22 @@ async def compute_funnel(session: AsyncSession, period: Period, *, now: datetime
         pipeline=Pipeline(await queries.pipeline(session), quota),
         outcomes_by=breakdowns(found), rep_names=await queries.rep_names(session, rep_ids),
     )
+
+
+async def leads_at_risk(session: AsyncSession, *, now: datetime, calendar: BusinessCalendar, stages: StageConfig,
+                        sla_minutes: float, business_hours: bool = False, lookback: timedelta = LOOKBACK
+                        ) -> list[AtRisk]:
+    """Open opportunities at risk now, with their reasons (analytics.outcomes.risk); stage times in business
+    seconds with `business_hours`, the SLA in business time whenever business hours are configured."""
+    if now.utcoffset() is None:
+        raise InvalidInput("now must be an aware datetime")
+    clock = Clock(calendar, business_hours)
+    sla_clock = Clock(calendar, not calendar.always_open)
+    since = now - lookback
+    p75 = stage_p75((await queries.events_since(session, since)).values(), since, now, clock)
+    texts: dict[int, list[tuple[datetime, str, float]]] = defaultdict(list)
+    for opp, at, sid, score in await queries.current_texts_of_open(session):
+        texts[opp].append((at, sid, score))
+    waits = dict(await queries.open_waits_of_open(session))
+    return at_risk(await queries.open_opportunities(session), p75, waits, texts, now=now, stages=stages,
+                   clock=clock, sla_clock=sla_clock, sla_minutes=sla_minutes)

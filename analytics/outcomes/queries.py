@@ -14,7 +14,7 @@ from sqlalchemy import DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from analytics.calls import CallScore, Recording
-from analytics.models import INBOUND, Conversation, Message, Rep, Wait
+from analytics.models import INBOUND, Contact, Conversation, Message, Rep, Wait
 from analytics.outcomes.figures import ClosedRow, OpenedRow
 from analytics.outcomes.stages import DEMO_BOOKED, StageConfig
 from analytics.outcomes.state import EventRow
@@ -145,3 +145,39 @@ async def rep_names(session: AsyncSession, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict((await session.execute(select(Rep.id, Rep.name).where(Rep.id.in_(sorted(ids))))).all())  # type: ignore[arg-type]
+
+
+async def open_opportunities(session: AsyncSession) -> list[tuple[int, int, str, datetime, int | None]]:
+    """(id, contact, stage, stage entered, rep) of every open opportunity."""
+    rows = await session.execute(select(OP.id, OP.contact_id, OP.stage, raw(OP.stage_entered_at), OP.rep_id)
+                                 .where(OP.closed_at.is_(None)).order_by(OP.id))
+    return [(i, c, s, utc(at), rep) for i, c, s, at, rep in rows]  # type: ignore[misc]
+
+
+async def events_since(session: AsyncSession, since: datetime) -> dict[int, list[EventRow]]:
+    """Every event of the opportunities that have an event at or after `since`."""
+    recent = select(E.opportunity_id).where(E.at >= since).scalar_subquery()
+    rows = (await session.execute(select(E.opportunity_id, E.id, E.stage, raw(E.at), E.corrects)
+                                  .where(E.opportunity_id.in_(recent)))).all()
+    return _event_rows(rows)
+
+
+async def open_waits_of_open(session: AsyncSession) -> list[tuple[int, datetime]]:
+    """(opportunity, opened_at of the lead's open wait) for open opportunities whose lead waits now."""
+    c, w = Contact.__table__.c, W  # type: ignore[attr-defined]
+    rows = await session.execute(
+        select(OP.id, raw(w.opened_at)).join(Contact.__table__, c.id == OP.contact_id)
+        .join(Wait.__table__, w.id == c.open_wait_id).where(OP.closed_at.is_(None)))
+    return [(i, utc(at)) for i, at in rows]  # type: ignore[misc]
+
+
+async def current_texts_of_open(session: AsyncSession) -> list[tuple[int, datetime, str, float]]:
+    """(opportunity, sent, sid, score) of the scored inbound texts of the lead's current conversation, for
+    open opportunities."""
+    c = Contact.__table__.c  # type: ignore[attr-defined]
+    rows = await session.execute(
+        select(OP.id, raw(M.sent_at), M.sid, M.sentiment_score).join(Contact.__table__, c.id == OP.contact_id)
+        .join(Message.__table__, and_(M.conversation_id == c.current_conversation_id, M.direction == INBOUND,
+                                      M.sentiment_score.is_not(None)))
+        .where(OP.closed_at.is_(None)))
+    return [(i, utc(at), sid, score) for i, at, sid, score in rows]  # type: ignore[misc]
