@@ -27,7 +27,8 @@ from analytics.models import Rep
 from analytics.outcomes.changes import StageChange
 from analytics.outcomes.funnel import compute_funnel
 from analytics.outcomes.money import Money
-from analytics.outcomes.record import open_for_first_inbound, record_stage_event
+from analytics.outcomes.opening import open_for_first_inbound
+from analytics.outcomes.record import record_stage_event
 from analytics.outcomes.stages import parse_stages
 from analytics.outcomes.tables import StageEvent
 from analytics.periods import Period

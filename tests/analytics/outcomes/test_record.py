@@ -15,13 +15,8 @@ from analytics.errors import AnalyticsError, Conflict, InvalidInput, NotFound
 from analytics.models import Rep
 from analytics.outcomes.changes import StageChange
 from analytics.outcomes.money import Money
-from analytics.outcomes.record import (
-    backfill_opportunities,
-    event_row,
-    open_for_first_inbound,
-    rebuild_opportunities,
-    record_stage_event,
-)
+from analytics.outcomes.opening import backfill_opportunities, open_for_first_inbound
+from analytics.outcomes.record import event_row, rebuild_opportunities, record_stage_event
 from analytics.outcomes.stages import parse_stages
 from analytics.outcomes.state import derive
 from analytics.outcomes.tables import Opportunity, StageEvent
