@@ -7,6 +7,7 @@ wait it had closed (the lead got no answer).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -37,6 +38,13 @@ async def lock_recipient(session: AsyncSession, address: str) -> Recipient | Non
 
 async def opted_out(session: AsyncSession, address: str) -> bool:
     return bool(await session.scalar(select(Contact.opted_out).where(Contact.address == address)))
+
+
+async def stored_sids(session: AsyncSession, sids: Sequence[str]) -> set[str]:
+    """Those of `sids` that a stored message already has (a text Twilio lists that Leadline has recorded)."""
+    if not sids:
+        return set()
+    return set((await session.execute(select(Message.sid).where(Message.sid.in_(list(sids))))).scalars())
 
 
 async def set_notify(session: AsyncSession, message_id: int, notify: str) -> None:

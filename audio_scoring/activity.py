@@ -8,8 +8,9 @@ things stand between those probabilities and talk time on a phone call:
   words its probabilities run about half as high, and quiet talkers on a noisy line barely reach 0.3. A
   call whose audio has no content above 5 kHz is therefore read with lower thresholds.
 * A phone line leaks each party into the other's channel (echo, crosstalk) and Silero calls that quiet
-  copy speech. A frame is *bleed* when it is much quieter than the other channel and its energy envelope
-  follows the other's; bleed frames never count as speech (see ``levels.py``).
+  copy speech. A frame is *bleed* while Silero hears the other party talk and the other channel explains
+  the frame: much quieter with an envelope that follows it, or covering it band by band. Bleed frames
+  never count as speech; a tone, music or noise on the other channel is never bleed (see ``levels.py``).
 * Silero's probability lags the sound by ~100 ms and its regions start and stop on its own schedule. Each
   region found by Silero is widened by up to ``reach_s`` and then trimmed to the channel's audible sound,
   so utterances run from the first to the last frame that stands above the line's own noise floor.
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from audio_scoring.decode import TARGET_RATE, MissingDependency, speech_band
-from audio_scoring.levels import FRAME, audible_frames, bleed_mask, frame_energy_db, is_narrowband
+from audio_scoring.levels import FRAME, ChannelLevels, bleed_and_audible, frame_energy_db, is_narrowband
 from audio_scoring.vad_params import DEFAULT_VAD, VadParams
 
 RATE = 16000
@@ -166,14 +167,24 @@ def detect_activity(
     db_rep, db_pro = frame_energy_db(rep), frame_energy_db(prospect)
     if narrowband is None:
         narrowband = is_narrowband(rep, prospect, energies=(db_rep, db_pro))
+    levels = ChannelLevels.of(rep, db_rep), ChannelLevels.of(prospect, db_pro)
+    probs = speech_probabilities(rep), speech_probabilities(prospect)
+    talks = [_regions_mask(p, params, narrowband) for p in probs]
     out = []
-    for audio, own, other in ((rep, db_rep, db_pro), (prospect, db_pro, db_rep)):
-        probs = speech_probabilities(audio)
-        n = min(len(probs), len(own), len(other))
-        probs = np.where(bleed_mask(own[:n], other[:n], params), 0.0, probs[:n])
-        audible = audible_frames(own[:n], other[:n], params)
-        out.append(segments_from_probs(probs, params, audible, narrowband=narrowband))
+    for own, other in ((0, 1), (1, 0)):
+        bleed, audible = bleed_and_audible(levels[own], levels[other], talks[other], params)
+        n = min(len(probs[own]), len(bleed))
+        p = np.where(bleed[:n], 0.0, probs[own][:n])
+        out.append(segments_from_probs(p, params, audible[:n], narrowband=narrowband))
     return out[0], out[1]
+
+
+def _regions_mask(probs: np.ndarray, params: VadParams, narrowband: bool) -> np.ndarray:
+    """One flag per frame: inside a region where Silero hears speech (bleed included)."""
+    mask = np.zeros(len(probs), bool)
+    for a, b in speech_regions(probs, params, narrowband=narrowband):
+        mask[a:b] = True
+    return mask
 
 
 def total_length(segments: list[Segment]) -> float:

@@ -20,10 +20,14 @@ class VadParams:
     min_speech_s: float = 0.12
     # How far a segment may reach beyond Silero's region into audible sound, before trimming.
     reach_s: float = 0.192
-    # Bleed: a frame this much quieter than the other channel that tracks its envelope ...
+    # Bleed (only while Silero hears the other party talk): a frame this much quieter than the other
+    # channel that tracks its envelope (correlation over 9 frames, while the other's envelope swings by
+    # at least bleed_swing_db: standard deviation) ...
     bleed_db: float = 12.0
     bleed_corr: float = 0.5
-    # ... or this much quieter whatever its envelope does.
+    bleed_swing_db: float = 3.0
+    # ... or this much quieter, with nothing audible left once the other channel, this much quieter,
+    # is taken out band by band.
     bleed_hard_db: float = 20.0
     # Audible: a frame this far above the channel's noise floor, or the median of the frames
     # around it (faint_frames each side) this far above it (faint speech on a noisy line).

@@ -3,7 +3,10 @@
 For every ami-dev call, clean 16 kHz and 8 kHz telephone band, and each party: Leadline's talk time, the
 RTTM truth (generous), the Silero-alone floor on the clean file (``vad_reference_clean``), the ratios the
 acceptance bounds use, and the telephone file's figure over the clean file's. Then the espeak fixtures
-against their exact truth, with and without bleed, and their interruption counts.
+against their exact truth, with and without bleed, and their interruption counts. Then sound on the other
+channel that is not the other party talking (tone, beeps, music, line noise, a louder voice: the signals of
+tests/audio_scoring/sounds.py) and what each counts as talk on its own; then the telephone calls with
+broadband noise added to both channels.
 
 Run: .venv/bin/python bench/talk_time_accuracy.py [--data ../shared/data/audio/ami-dev] [--sweep]
 
@@ -15,15 +18,20 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import sys
+import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from audio_scoring.activity import DEFAULT_VAD, VadParams, detect_activity
-from audio_scoring.decode import StereoAudio, load_stereo
-from audio_scoring.metrics import compute_metrics, union_length
-
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from audio_scoring.activity import DEFAULT_VAD, VadParams, detect_activity  # noqa: E402
+from audio_scoring.decode import StereoAudio, load_stereo  # noqa: E402
+from audio_scoring.metrics import compute_metrics, union_length  # noqa: E402
+from tests.audio_scoring.sounds import SECONDS, SOUNDS, SPEECH, louder_voice, silence, write_stereo  # noqa: E402
+
 DATA = ROOT.parent / "shared" / "data" / "audio" / "ami-dev"
 FIXTURES = ROOT / "tests" / "fixtures" / "audio"
 CALLS = ("qualification_call", "plain_call", "interrupt_call")
@@ -170,6 +178,55 @@ def sweep(data: Path, cache: dict) -> None:
             print(f"  {field.name:18s} {value!s:>8.6s}: {format_summary(s)}  {flag}")
 
 
+def file_talk(path: Path) -> tuple[float, float]:
+    audio = load_stereo(path)
+    left, right = detect_activity(audio.left, audio.right, source_rate=audio.source_rate)
+    return union_length(left), union_length(right)
+
+
+def print_other_channel(tmp: Path) -> None:
+    print("\nsound on the other channel (seconds; the talker's figure should not move, the sound's stay ~0)")
+    print(f"{'talker':20s} {'other channel':22s} {'talker':>7s} {'vs alone':>8s} {'sound':>6s}")
+    for speech_name, make in SPEECH.items():
+        speech, rate = make()
+        others = {"silence": silence, **SOUNDS}
+        alone = 0.0
+        for i, (name, sound) in enumerate([*others.items(), ("louder voice +20 dB", None)]):
+            if sound is None and rate != 8000:
+                continue  # the voice is an 8 kHz telephone channel
+            other = louder_voice(speech) if sound is None else sound(rate, len(speech), np.random.default_rng(i))
+            mine, theirs = file_talk(write_stereo(tmp / "call.wav", speech, other, rate))
+            alone = mine if name == "silence" else alone
+            print(f"{speech_name:20s} {name:22s} {mine:7.2f} {mine / alone - 1:+8.1%} {theirs:6.2f}")
+    print(f"\na sound alone on one channel, the other silent ({SECONDS:.0f} s; talk counted on the sound's channel)")
+    for rate in (8000, 16000):
+        n = int(SECONDS * rate)
+        cells = []
+        for name, sound in {**SOUNDS, "silence": silence}.items():
+            made = sound(rate, n, np.random.default_rng(7))
+            cells.append(f"{name} {file_talk(write_stereo(tmp / 'alone.wav', made, np.zeros(n), rate))[0]:.2f}")
+        print(f"  {rate // 1000} kHz: " + ", ".join(cells))
+
+
+def print_noisy_lines(data: Path, tmp: Path) -> None:
+    print("\nami-dev telephone calls with white noise added to both channels (talk time / without noise)")
+    truth = json.loads((data / "truth.json").read_text())["files"]
+    levels = (-45.0, -40.0, -35.0)
+    print(f"{'call':6s} {'party':8s} {'none':>6s} " + " ".join(f"{f'{lv:.0f} dBFS':>13s}" for lv in levels))
+    for name, t in truth.items():
+        audio = load_stereo(data / f"{name}_tel_8k.flac")
+        pcm = np.stack([audio.left[0::2], audio.right[0::2]], axis=1).astype(np.float64)  # the 8 kHz samples
+        figures = [file_talk(write_stereo(tmp / "n.wav", pcm[:, 0], pcm[:, 1], 8000))]
+        for i, level in enumerate(levels):
+            noise = np.random.default_rng(i).normal(0, 10 ** (level / 20), pcm.shape)
+            noisy = pcm + noise
+            figures.append(file_talk(write_stereo(tmp / "n.wav", noisy[:, 0], noisy[:, 1], 8000)))
+        for k, party in enumerate(("rep", "prospect") if t["rep_channel"] == "left" else ("prospect", "rep")):
+            base = figures[0][k]
+            cells = " ".join(f"{f[k]:6.2f} ({f[k] / base:4.0%})" for f in figures[1:])
+            print(f"{name:6s} {party:8s} {base:6.2f} {cells}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DATA)
@@ -181,6 +238,9 @@ def main() -> None:
     print_tables(ami, fixtures)
     s = summary(ami, fixtures)
     print(f"\n{format_summary(s)}: {'PASS' if passes(s) else 'FAIL'}")
+    with tempfile.TemporaryDirectory() as tmp:
+        print_other_channel(Path(tmp))
+        print_noisy_lines(args.data, Path(tmp))
     if args.sweep:
         sweep(args.data, cache)
 

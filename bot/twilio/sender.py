@@ -84,6 +84,10 @@ async def tell_delivery_failed(session: AsyncSession, notify: str, code: int | N
     await jobs.text_result(session, json.loads(notify), RESULT_UNDELIVERED, code=code)
 
 
+# What a lookup at Twilio may fail with; none of them says whether the text went out.
+_LOOKUP_ERRORS = (TwilioRestException, TimeoutError, ClientError, OSError)
+
+
 def _transient(exc: TwilioRestException) -> bool:
     return exc.status == 429 or exc.status >= 500
 
@@ -102,6 +106,16 @@ class TextSender:
 
     async def run(self, job: Job) -> Outcome:
         to, body, sid = job.payload["to"], job.payload["body"], job.payload["sid"]
+        if job.attempts > 1:
+            # An earlier attempt may have reached Twilio (its answer lost, or recording it failed): look first,
+            # and send nothing while Twilio cannot say.
+            try:
+                found = await self._find_sent(to, body, job.created_at)
+            except _LOOKUP_ERRORS as exc:
+                return await self._retry(job, f"could not check with Twilio before resending: {type(exc).__name__}")
+            if found is not None:
+                await self._mark_sent(sid, found.sid, found.status, _result(job, RESULT_SENT))
+                return Outcome(DONE)
         async with self.db.read() as session:
             opted_out = await outbound_texts.opted_out(session, to)
         if opted_out:
@@ -120,8 +134,11 @@ class TextSender:
                                     _result(job, RESULT_FAILED, code=exc.code, error=str(exc.msg)[:300]))
             return Outcome(FAILED, f"Twilio {exc.status} {exc.code}: {exc.msg}")
         except (TimeoutError, ClientError, OSError) as exc:
-            # The request may have reached Twilio: look before sending again.
-            found = await self._find_sent(to, body, job.created_at)
+            # The request may have reached Twilio: look now, and again before any resend.
+            try:
+                found = await self._find_sent(to, body, job.created_at)
+            except _LOOKUP_ERRORS:
+                found = None
             if found is not None:
                 await self._mark_sent(sid, found.sid, found.status, _result(job, RESULT_SENT))
                 return Outcome(DONE)
@@ -148,7 +165,7 @@ class TextSender:
         to, body, sid = job.payload["to"], job.payload["body"], job.payload["sid"]
         try:
             found = await self._find_sent(to, body, job.created_at)
-        except (TwilioRestException, TimeoutError, ClientError, OSError):
+        except _LOOKUP_ERRORS:
             found = None
         if found is not None:
             await self._mark_sent(sid, found.sid, found.status, _result(job, RESULT_SENT))
@@ -167,9 +184,15 @@ class TextSender:
         earliest = since - timedelta(minutes=2)
         async with asyncio.timeout(30):
             messages = await self.client.messages.list_async(to=to, limit=200)
-        return next((m for m in messages
-                     if m.body == body and str(m.direction).startswith("outbound")
-                     and (m.date_created is None or m.date_created >= earliest)), None)
+        candidates = [m for m in messages
+                      if m.body == body and str(m.direction).startswith("outbound")
+                      and (m.date_created is None or m.date_created >= earliest)]
+        if not candidates:
+            return None
+        # The same words sent a minute earlier by another job are that job's text, not this one's.
+        async with self.db.read() as session:
+            known = await outbound_texts.stored_sids(session, [m.sid for m in candidates])
+        return next((m for m in candidates if m.sid not in known), None)
 
     async def _set_status(self, sid: str, status: str, result: Report | None = None) -> None:
         async with self.db.transaction() as session:

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
@@ -106,3 +107,49 @@ async def test_0002_numbers_the_scored_inbound_messages_of_existing_conversation
         await db.dispose()
     assert seqs == {1: 2, 2: 1, 3: None, 4: None, 5: 1, 6: 2}
     assert contact_seq == 2
+
+
+async def test_0005_outcome_tables_downgrade_and_upgrade_keeping_other_data(database_url: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import text
+
+    from bot.migrations import upgrade
+
+    at = datetime(2026, 11, 2, 15, 0, tzinfo=UTC)
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO contact (id, address, channel, opted_out, created_at) "
+                                    "VALUES (1, '+15550100001', 'sms', false, :at)"), {"at": at})
+            await conn.execute(text("INSERT INTO opportunity (id, contact_id, opened_at, auto_opened, stage, "
+                                    "stage_entered_at, reached, last_event_at, last_event_id, updated_at) VALUES "
+                                    "(1, 1, :at, true, 'new', :at, 'new', :at, 1, :at)"), {"at": at})
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(command.downgrade, alembic_config(database_url), "0004")
+    db = Database(database_url)
+    try:
+        async with db.engine.connect() as conn:
+            tables = await conn.run_sync(lambda c: set(inspect(c).get_table_names()))
+            assert "opportunity" not in tables and "stage_event" not in tables
+            assert (await conn.execute(text("SELECT address FROM contact"))).scalars().all() == ["+15550100001"]
+    finally:
+        await db.dispose()
+    await asyncio.to_thread(upgrade, database_url)
+    await asyncio.to_thread(command.check, alembic_config(database_url))
+    db = Database(database_url)
+    try:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("INSERT INTO opportunity (id, contact_id, opened_at, auto_opened, stage, "
+                                    "stage_entered_at, reached, last_event_at, last_event_id, updated_at) VALUES "
+                                    "(1, 1, :at, true, 'new', :at, 'new', :at, 1, :at)"), {"at": at})
+        # The partial unique index came back with the table: a second open opportunity is refused.
+        from sqlalchemy.exc import IntegrityError
+        with pytest.raises(IntegrityError):
+            async with db.engine.begin() as conn:
+                await conn.execute(text("INSERT INTO opportunity (id, contact_id, opened_at, auto_opened, stage, "
+                                        "stage_entered_at, reached, last_event_at, last_event_id, updated_at) "
+                                        "VALUES (2, 1, :at, true, 'new', :at, 'new', :at, 2, :at)"), {"at": at})
+    finally:
+        await db.dispose()

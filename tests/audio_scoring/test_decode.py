@@ -95,3 +95,25 @@ def test_speech_band_keeps_samples_and_adds_nothing_above_4k() -> None:
 def test_speech_band_leaves_wideband_audio_alone() -> None:
     x = np.random.default_rng(0).normal(0.0, 0.1, 1600).astype(np.float32)
     assert np.array_equal(speech_band(x, 16000), x) and np.array_equal(speech_band(x, 44100), x)
+
+
+@pytest.mark.parametrize("rate", [44100, 48000])
+def test_high_rate_audio_is_band_limited_before_downsampling(tmp_path: Path, rate: int) -> None:
+    """A 12 kHz tone (or the hiss and fricatives up there) cannot be held at 16 kHz: it must go, not fold
+    back into the speech band at 4 kHz. Speech-band content keeps its level and timing."""
+    n = 2 * rate
+    t = np.arange(n) / rate
+    high = 0.5 * np.sin(2 * np.pi * 12000 * t)
+    burst = 0.5 * np.sin(2 * np.pi * 1000 * t) * np.exp(-(((t - 1.0) / 0.02) ** 2))  # 1 kHz at 1.0 s
+    path = tmp_path / "hi.wav"
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.stack([high, burst], axis=1) * 32767).astype("<i2").tobytes())
+    audio = load_stereo(path)
+    assert audio.source_rate == rate and len(audio.left) == 32000
+    level_db = 20 * np.log10(np.sqrt(np.mean(audio.left[1000:-1000] ** 2)) / (0.5 / np.sqrt(2)))
+    assert level_db < -50  # linear interpolation left it at -2 dB (44.1 kHz) and 0 dB (48 kHz), at 4 kHz
+    assert np.argmax(np.abs(audio.right)) / 16000 == pytest.approx(1.0, abs=0.001)
+    assert np.abs(audio.right).max() == pytest.approx(0.5, rel=0.02)
