@@ -15,23 +15,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from analytics.db import Database
-from analytics.masking import mask_address
 from analytics.overdue_waits import OverdueWait, overdue_waits, still_open
 from analytics.processed_events import claim
-from bot.mrkdwn import escape
 from bot.outbox import jobs
 from bot.outbox.kinds import lead_key
 from bot.settings import Settings
 from bot.slack.text import human_duration
+from bot.slack.threads import who_of
 
 
 def alert_key(opened_message_id: int) -> str:
     return f"sla-alert:{opened_message_id}"
-
-
-def who(wait: OverdueWait) -> str:
-    """The lead's name when known, else the masked number: never a dialable number in Slack."""
-    return escape(wait.contact_name) if wait.contact_name else mask_address(wait.contact_address)
 
 
 class SlaAlerts:
@@ -51,7 +45,8 @@ class SlaAlerts:
         settings = self.settings
         claimed = 0
         for item in await self.overdue(at):
-            text = (f":rotating_light: *{who(item)}* has waited {human_duration(item.waited_s)} for a reply "
+            who = who_of(item.contact_name, item.contact_address)
+            text = (f":rotating_light: *{who}* has waited {human_duration(item.waited_s)} for a reply "
                     f"(SLA {settings.sla_minutes:g} min).")
             async with self.db.transaction() as session:
                 if not await still_open(session, item.wait_id):

@@ -124,7 +124,6 @@ class Poster:
 
     async def react(self, job: Job) -> Outcome:
         p = job.payload
-        _, outcome = await run_call(self.web.reactions_add(channel=p["channel"], timestamp=p["ts"],
-                                                                name=p["name"]),
+        _, outcome = await run_call(self.web.reactions_add(channel=p["channel"], timestamp=p["ts"], name=p["name"]),
                                     ok_errors=frozenset({"already_reacted"}))
         return outcome
