@@ -133,9 +133,10 @@ async def drill_db_outage(server, rate: float, mode: str, logs: Path) -> bool:  
     # Slack on, as in production: every message queues its lead-thread post, so the outbox works the
     # database through the outage beside the webhooks.
     async with FakeTwilio(account, TOKEN) as tw, FakeSlack(bot_token="xoxb-drill") as slack:
-        env = {"TWILIO_ACCOUNT_SID": account, "TWILIO_FROM": "+15559990000", "TWILIO_API_BASE_URL": tw.base_url,
-               "SLACK_BOT_TOKEN": "xoxb-drill", "SLACK_SIGNING_SECRET": "drill-secret",
-               "SLACK_API_BASE_URL": slack.base_url, "SLACK_LEADS_CHANNEL": "CLEADS"}
+        env = {"LEADLINE_TWILIO_ACCOUNT_SID": account, "LEADLINE_TWILIO_FROM": "+15559990000",
+               "LEADLINE_TWILIO_API_BASE_URL": tw.base_url, "LEADLINE_SLACK_BOT_TOKEN": "xoxb-drill",
+               "LEADLINE_SLACK_SIGNING_SECRET": "drill-secret", "LEADLINE_SLACK_API_BASE_URL": slack.base_url,
+               "LEADLINE_SLACK_LEADS_CHANNEL": "CLEADS"}
         port = free_port()
         proc = start_leadline(dsn.replace("postgresql://", "postgresql+asyncpg://"), port, 1, env, log)
         url = f"http://127.0.0.1:{port}/twilio/messages"
@@ -217,9 +218,10 @@ async def drill_outbox_kill9(server, logs: Path, leads: int = 40,  # type: ignor
         tw.delay_next(0.4, times=100_000, record=True)
         tw.date_sent_null_on_create = True  # as real Twilio: no DateSent while a text is queued
         slack.post_delay_s = 0.3  # likewise Slack: the post is made, the answer comes later
-        env = {"TWILIO_ACCOUNT_SID": account, "TWILIO_FROM": "+15559990000", "TWILIO_API_BASE_URL": tw.base_url,
-               "API_TOKEN": api_token, "SLACK_BOT_TOKEN": "xoxb-drill", "SLACK_SIGNING_SECRET": "drill-secret",
-               "SLACK_API_BASE_URL": slack.base_url, "SLACK_LEADS_CHANNEL": "CLEADS"}
+        env = {"LEADLINE_TWILIO_ACCOUNT_SID": account, "LEADLINE_TWILIO_FROM": "+15559990000",
+               "LEADLINE_TWILIO_API_BASE_URL": tw.base_url, "LEADLINE_API_TOKEN": api_token,
+               "LEADLINE_SLACK_BOT_TOKEN": "xoxb-drill", "LEADLINE_SLACK_SIGNING_SECRET": "drill-secret",
+               "LEADLINE_SLACK_API_BASE_URL": slack.base_url, "LEADLINE_SLACK_LEADS_CHANNEL": "CLEADS"}
         port = free_port()
         proc = start_leadline(db_url, port, 1, env, logs / "outbox-kill9.log")
         base = f"http://127.0.0.1:{port}"

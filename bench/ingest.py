@@ -183,8 +183,9 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes] | mp.Process, timeout: f
 def start_leadline(database_url: str, port: int, workers: int, extra_env: dict[str, str] | None = None,
                    log: Path | None = None) -> subprocess.Popen[bytes]:
     """`leadline serve` on `port`; its log (JSON lines on stderr) goes to `log` when given, else nowhere."""
-    env = {**os.environ, "DATABASE_URL": database_url, "PORT": str(port), "TWILIO_AUTH_TOKEN": TOKEN,
-           "PUBLIC_BASE_URL": f"http://127.0.0.1:{port}", "LOG_LEVEL": "WARNING", **(extra_env or {})}
+    env = {**os.environ, "LEADLINE_DATABASE_URL": database_url, "LEADLINE_PORT": str(port),
+           "LEADLINE_TWILIO_AUTH_TOKEN": TOKEN, "LEADLINE_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
+           "LEADLINE_LOG_LEVEL": "WARNING", **(extra_env or {})}
     cmd = [sys.executable, "-m", "bot.cli", "serve"]
     if workers > 1:
         cmd += ["--workers", str(workers)]

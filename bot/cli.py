@@ -15,7 +15,7 @@ from bot import kpi_cli
 from bot.calls import cli as calls_cli
 from bot.cli_support import fail
 from bot.digests import cli as digests_cli
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import ENV_FILE, Settings, SettingsError, load_settings
 
 log = logging.getLogger("leadline")
 
@@ -29,7 +29,7 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def cmd_version(args: argparse.Namespace, settings: Settings) -> int:
+def cmd_version(args: argparse.Namespace, settings: Settings | None) -> int:
     print(f"leadline {package_version()}")
     return 0
 
@@ -46,7 +46,7 @@ def cmd_db_upgrade(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _days(value: str) -> int:
-    """`--days N`: 0 or less would purge everything up to now (RETENTION_DAYS=0 means keep everything)."""
+    """`--days N`: 0 or less would purge everything up to now (LEADLINE_RETENTION_DAYS=0 keeps everything)."""
     try:
         days = int(value)
     except ValueError:
@@ -59,7 +59,7 @@ def _days(value: str) -> int:
 def cmd_db_purge(args: argparse.Namespace, settings: Settings) -> int:
     days = args.days if args.days is not None else settings.retention_days
     if days <= 0:
-        return fail("nothing to purge: RETENTION_DAYS is 0 (keep everything); pass --days N", 2)
+        return fail("nothing to purge: LEADLINE_RETENTION_DAYS is 0 (keep everything); pass --days N", 2)
     purged = asyncio.run(_purge(settings, days))
     print(f"deleted {purged.messages} messages, {purged.waits} waits and {purged.conversations} conversations "
           f"older than {days} days")
@@ -110,6 +110,7 @@ async def _rescore(settings: Settings, batch_size: int) -> int:
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.config_report import startup_warnings
     from bot.logs import configure_logging
     from bot.migrations import upgrade
 
@@ -118,6 +119,8 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         settings.host = args.host
     if args.port:
         settings.port = args.port
+    for line in [*args.config_notices, *startup_warnings(settings)]:
+        log.warning(line)
     migrate = settings.auto_migrate and not args.no_migrate
     try:
         if migrate:
@@ -126,7 +129,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
             stale = asyncio.run(_pending_revision(settings.database_url))
             if stale:
                 # Name what kept the migrations from running, so the operator knows what to change.
-                how = "start without --no-migrate" if args.no_migrate else "set AUTO_MIGRATE=true"
+                how = "start without --no-migrate" if args.no_migrate else "set LEADLINE_AUTO_MIGRATE=true"
                 return fail(f"the database schema is not current ({stale}); run `leadline db upgrade` or {how}", 2)
     except Exception as exc:
         return fail(f"cannot prepare the database: {type(exc).__name__}: {exc}", 1)
@@ -201,7 +204,7 @@ def cmd_import_twilio(args: argparse.Namespace, settings: Settings) -> int:
     from analytics.periods import parse_when
 
     if not settings.twilio_configured:
-        return fail("set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN to import from Twilio", 2)
+        return fail("set LEADLINE_TWILIO_ACCOUNT_SID and LEADLINE_TWILIO_AUTH_TOKEN to import from Twilio", 2)
     try:
         since = parse_when(args.since, settings.tz)
         until = parse_when(args.until, settings.tz) if args.until else None
@@ -283,15 +286,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="leadline",
         description="Leadline: texting analytics and call scoring for sales teams. Settings come from "
-        "environment variables (and .env); see docs/configuration.md.",
+        "LEADLINE_* environment variables (and .env in the working directory); see docs/configuration.md.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     serve = sub.add_parser("serve", help="run the web service (webhooks, Slack, API, workers)",
-                           description="Apply pending migrations (unless AUTO_MIGRATE=false or "
+                           description="Apply pending migrations (unless LEADLINE_AUTO_MIGRATE=false or "
                            "--no-migrate) and serve HTTP until SIGINT/SIGTERM.")
-    serve.add_argument("--host", help="listen address (default: HOST setting, 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="listen port (default: PORT setting, 8080)")
+    serve.add_argument("--host", help="listen address (default: LEADLINE_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="listen port (default: LEADLINE_PORT, 8080)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="serve from N processes sharing the port (default 1); each runs its own "
                        "outbox worker, which is safe on PostgreSQL (jobs are claimed with SKIP LOCKED)")
@@ -301,8 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance", description="Database maintenance.")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    up = db_sub.add_parser("upgrade", help="apply migrations to DATABASE_URL",
-                           description="Apply Alembic migrations to the database named by DATABASE_URL.")
+    up = db_sub.add_parser("upgrade", help="apply migrations to LEADLINE_DATABASE_URL",
+                           description="Apply Alembic migrations to the database named by "
+                           "LEADLINE_DATABASE_URL.")
     up.add_argument("revision", nargs="?", default="head", help="target revision (default: head)")
     up.set_defaults(func=cmd_db_upgrade)
 
@@ -312,7 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
         "twilio", help="import the Twilio account's messages",
         description="Read every message of the Twilio account sent in [--since, --until) and store the new "
         "ones (running it again changes nothing); waits and conversations of the affected contacts are "
-        "rebuilt exactly as if the messages had arrived live. Dates are in TIMEZONE.")
+        "rebuilt exactly as if the messages had arrived live. Dates are in LEADLINE_TIMEZONE.")
     tw.add_argument("--since", required=True, metavar="YYYY-MM-DD", help="first day to import (inclusive)")
     tw.add_argument("--until", metavar="YYYY-MM-DD", help="day to stop before (exclusive; default: now)")
     tw.set_defaults(func=cmd_import_twilio)
@@ -321,10 +325,10 @@ def build_parser() -> argparse.ArgumentParser:
     calls_cli.register(sub)
     digests_cli.register(sub)
 
-    purge = db_sub.add_parser("purge", help="delete message text older than RETENTION_DAYS",
-                              description="Delete messages, waits and conversations older than RETENTION_DAYS "
-                              "(or --days). Contacts and opt-out events are kept.")
-    purge.add_argument("--days", type=_days, help="override RETENTION_DAYS for this run (1 or more)")
+    purge = db_sub.add_parser("purge", help="delete message text older than LEADLINE_RETENTION_DAYS",
+                              description="Delete messages, waits and conversations older than "
+                              "LEADLINE_RETENTION_DAYS (or --days). Contacts and opt-out events are kept.")
+    purge.add_argument("--days", type=_days, help="override LEADLINE_RETENTION_DAYS for this run (1 or more)")
     purge.set_defaults(func=cmd_db_purge)
 
     rescore = db_sub.add_parser(
@@ -338,19 +342,35 @@ def build_parser() -> argparse.ArgumentParser:
     rescore.set_defaults(func=cmd_db_rescore)
 
     ver = sub.add_parser("version", help="print the version", description="Print Leadline's version.")
-    ver.set_defaults(func=cmd_version)
+    ver.set_defaults(func=cmd_version, needs_settings=False)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pathlib import Path
+
+    from bot.config_report import name_notices
+
     args = build_parser().parse_args(argv)
+    func: Command = args.func
+    if not getattr(args, "needs_settings", True):
+        # `leadline version` (like --help, answered by the parser) works whatever the configuration.
+        return func(args, None)  # type: ignore[arg-type]
+    # python-dotenv prints its own bare line for each statement it cannot parse; name_notices says it with
+    # the file and line.
+    logging.getLogger("dotenv.main").setLevel(logging.ERROR)
     try:
+        notices = name_notices(os.environ, Path(ENV_FILE))
         settings = load_settings()
     except SettingsError as exc:
         for line in exc.lines:
             print(f"leadline: {line}", file=sys.stderr)
         return 2
-    func: Command = args.func
+    args.config_notices = notices
+    if func is not cmd_serve:
+        # `serve` logs them as JSON lines once logging is set up.
+        for line in notices:
+            print(f"leadline: warning: {line}", file=sys.stderr)
     try:
         return func(args, settings)
     except KeyboardInterrupt:

@@ -1,8 +1,10 @@
-"""Alembic, driven from Leadline: apply migrations, and tell whether a database is at head."""
+"""Alembic, driven from Leadline: apply migrations, and tell whether a database is at head.
+
+The scripts live in the `analytics.migrations` package; `alembic.ini` at the root of a checkout points
+there too, for plain `alembic` commands."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from alembic import command
@@ -15,14 +17,11 @@ from analytics.db import set_wal_mode
 
 
 def alembic_dir() -> Path:
-    """The migration scripts: beside the packages in a checkout or image, else in the working directory."""
-    candidates = [Path(__file__).resolve().parents[1] / "alembic", Path.cwd() / "alembic"]
-    if env := os.environ.get("LEADLINE_ALEMBIC_DIR"):
-        candidates.insert(0, Path(env))
-    for path in candidates:
-        if (path / "env.py").is_file():
-            return path
-    raise FileNotFoundError("cannot find the alembic/ migrations folder; set LEADLINE_ALEMBIC_DIR")
+    """The migration scripts, shipped as package data (`analytics/migrations`): the same in a checkout,
+    an installed wheel and the image, whatever the working directory."""
+    import analytics.migrations
+
+    return Path(analytics.migrations.__file__).resolve().parent
 
 
 def alembic_config(database_url: str) -> Config:

@@ -1,14 +1,19 @@
 """Leadline's configuration: one `Settings` object, built once at start from the environment (and an
-optional `.env` file) and passed down. Every setting has a help text; `docs/configuration.md` and the
-README list them all (a test keeps the docs in step).
+optional `.env` file) and passed down. Every setting has a help text; `docs/configuration.md`, the README
+and `.env.example` list them all (a test keeps them in step).
+
+Each setting is read from `LEADLINE_<NAME>` (e.g. `LEADLINE_DATABASE_URL`), and still from its older bare
+name (`DATABASE_URL`), which `bot.config_report` reports as deprecated.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import textwrap
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, AliasGenerator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from analytics.business_hours import BusinessCalendar, parse_business_hours, parse_holidays
@@ -16,10 +21,20 @@ from analytics.db import check_database_url
 from audio_scoring.stages import STAGES
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+ENV_PREFIX = "LEADLINE_"
+ENV_FILE = ".env"
+
+
+def _env_names(field: str) -> AliasChoices:
+    # The prefixed name first: where both are set in one source, it wins.
+    return AliasChoices(f"{ENV_PREFIX.lower()}{field}", field)
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+    # Unknown names are ignored here and reported by bot.config_report, which can say "did you mean".
+    model_config = SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8", extra="ignore",
+                                      alias_generator=AliasGenerator(validation_alias=_env_names),
+                                      populate_by_name=True)
 
     # Core
     database_url: str = Field(
@@ -207,6 +222,14 @@ class Settings(BaseSettings):
         return self.public_base_url or f"http://{self.host}:{self.port}"
 
     @property
+    def callback_base_url(self) -> str | None:
+        """Where Twilio can call back (status callbacks): PUBLIC_BASE_URL, else `http://HOST:PORT` only when
+        HOST is an address Twilio could reach; None for 0.0.0.0, loopback or private addresses."""
+        if self.public_base_url:
+            return self.public_base_url
+        return self.base_url if host_is_public(self.host) else None
+
+    @property
     def twilio_configured(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token.get_secret_value())
 
@@ -228,6 +251,18 @@ class SettingsError(Exception):
         self.lines = lines
 
 
+def host_is_public(host: str) -> bool:
+    """Whether a listen address could be reached from the internet: not a wildcard, loopback, private or
+    link-local address, nor `localhost`. A host name is taken at its word."""
+    host = host.strip("[]")
+    if host.lower() in ("", "localhost") or host.lower().endswith(".localhost"):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        return True
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build Settings from the environment, turning pydantic's report into one line per bad setting."""
     try:
@@ -242,19 +277,46 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def setting_names() -> list[str]:
-    """The environment variable names of every setting, in declaration order."""
+    """The name of every setting without the prefix (`DATABASE_URL`), in declaration order."""
     return [name.upper() for name in Settings.model_fields]
+
+
+def env_name(name: str) -> str:
+    """The environment variable a setting is read from: `database_url` -> `LEADLINE_DATABASE_URL`."""
+    return ENV_PREFIX + name.upper()
+
+
+def _shown_default(name: str) -> str:
+    default = Settings.model_fields[name].default
+    if isinstance(default, SecretStr):
+        default = default.get_secret_value()
+    if isinstance(default, bool):
+        default = str(default).lower()
+    return "" if default is None else str(default)
 
 
 def markdown_table() -> str:
     """The settings table for README.md and docs/configuration.md (regenerate after adding a setting)."""
     rows = ["| Setting | Default | Meaning |", "| --- | --- | --- |"]
     for name, field in Settings.model_fields.items():
-        default = field.default
-        if isinstance(default, SecretStr):
-            default = default.get_secret_value()
-        if isinstance(default, bool):
-            default = str(default).lower()
-        shown = f"`{default}`" if default not in ("", None) else "(empty)"
-        rows.append(f"| `{name.upper()}` | {shown} | {field.description} |")
+        default = _shown_default(name)
+        shown = f"`{default}`" if default else "(empty)"
+        rows.append(f"| `{env_name(name)}` | {shown} | {field.description} |")
     return "\n".join(rows) + "\n"
+
+
+def env_example() -> str:
+    """`.env.example`: every setting, commented out at its default, under its help text (regenerate with
+    `python -c "from bot.settings import env_example; print(env_example(), end='')" > .env.example`)."""
+    lines = ["# Leadline settings: copy to .env and uncomment what you change. Each line shows the default.",
+             "# Generated by bot.settings.env_example(); docs/configuration.md explains each setting.", ""]
+    for name, field in Settings.model_fields.items():
+        lines.append(textwrap.fill((field.description or "").replace("`", ""), width=100,
+                                   initial_indent="# ", subsequent_indent="# "))
+        default = _shown_default(name)
+        # dotenv quoting: a value with spaces or `#` must be quoted to survive as one value.
+        if any(c in default for c in " #;"):
+            default = f'"{default}"'
+        lines.append(f"# {env_name(name)}={default}")
+        lines.append("")
+    return "\n".join(lines)

@@ -8,6 +8,9 @@ module's own is counted when its parameter is a backend's name, and a test that 
 marked `sqlite`. The summary line counts every one of them per backend.
 
 Every test runs in an empty working directory with no setting in its environment (tests.environment).
+
+`TEST_BACKENDS=sqlite` runs the database tests on SQLite only (CI's lowest-versions job): the PostgreSQL
+ones are deselected, never started, and the summary line says so.
 """
 
 from __future__ import annotations
@@ -30,11 +33,15 @@ from tests.environment import is_setting
 from tests.pg import PgServer, find_server
 
 BACKENDS = ("sqlite", "postgres")
+_selected = tuple(b.strip() for b in os.environ.get("TEST_BACKENDS", "").split(",") if b.strip()) or BACKENDS
+if set(_selected) - set(BACKENDS):
+    raise pytest.UsageError(f"TEST_BACKENDS={os.environ['TEST_BACKENDS']}: expected some of {', '.join(BACKENDS)}")
 # The fixtures whose parameter is the backend a test runs on.
 DATABASE_FIXTURES = ("database_url", "empty_database_url", "postgres_url")
 _outcomes: Counter[tuple[str, str]] = Counter()
 _backends: dict[str, str] = {}  # node id -> backend, for every database test
 _pg_status: dict[str, str] = {}
+_deselected: Counter[str] = Counter()  # backend -> tests left out by TEST_BACKENDS
 
 
 @pytest.fixture(scope="session")
@@ -53,6 +60,10 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, empty_cwd: Path) -> None:
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer | None]:
+    if "postgres" not in _selected:
+        # SQLite tests ask for it too (their fixtures are shared): no server is looked for or started.
+        yield None
+        return
     server, how = asyncio.run(find_server())
     _pg_status["how"] = how
     if server is None and os.environ.get("REQUIRE_POSTGRES") == "1":
@@ -154,10 +165,20 @@ def _backend_of(item: pytest.Item) -> str | None:
     return None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    kept, dropped = [], []
     for item in items:
-        if backend := _backend_of(item):
+        backend = _backend_of(item)
+        if backend is not None and backend not in _selected:
+            dropped.append(item)
+            _deselected[backend] += 1
+            continue
+        if backend is not None:
             _backends[item.nodeid] = backend
+        kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
@@ -169,10 +190,14 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # type: ignore[no-untyped-def]
-    if not _outcomes:
+    if not _outcomes and not _deselected:
         return
     parts = []
     for backend, label in (("sqlite", "SQLite"), ("postgres", "PostgreSQL")):
+        if backend not in _selected:
+            parts.append(f"{label}: not run, {_deselected[backend]} deselected (TEST_BACKENDS="
+                         f"{','.join(_selected)})")
+            continue
         passed = _outcomes[(backend, "passed")]
         failed = _outcomes[(backend, "failed")]
         skipped = _outcomes[(backend, "skipped")]

@@ -23,4 +23,4 @@ def test_compose_paths_resolve_from_the_deploy_folder() -> None:
 
 def test_readme_says_how_to_run_the_compose_file() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "docker compose -f deploy/docker-compose.yml up" in readme
+    assert "docker compose --env-file .env -f deploy/docker-compose.yml up" in readme

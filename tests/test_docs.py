@@ -1,4 +1,4 @@
-"""The docs cover every setting and every CLI command: keeps README and docs honest."""
+"""The docs cover every setting and every CLI command: keeps README, docs and `.env.example` honest."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser
-from bot.settings import Settings, setting_names
+from bot.settings import Settings, env_name, setting_names
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -21,7 +21,7 @@ def test_every_setting_is_documented_with_its_default(name: str) -> None:
     if hasattr(default, "get_secret_value"):
         default = default.get_secret_value()
     for doc in (README, CONFIG_DOC):
-        row = next((line for line in doc.splitlines() if line.startswith(f"| `{name}`")), None)
+        row = next((line for line in doc.splitlines() if line.startswith(f"| `{env_name(name)}`")), None)
         assert row is not None, f"{name} missing from a settings table"
         if default not in ("", None):
             shown = str(default).lower() if isinstance(default, bool) else str(default)
@@ -29,7 +29,7 @@ def test_every_setting_is_documented_with_its_default(name: str) -> None:
 
 
 def test_documented_settings_exist() -> None:
-    names = set(setting_names())
+    names = {env_name(name) for name in setting_names()}
     for doc in (README, CONFIG_DOC):
         for line in doc.splitlines():
             if line.startswith("| `") and line.count("|") >= 4:
@@ -55,3 +55,25 @@ def test_settings_tables_are_current() -> None:
 
     for doc in (README, CONFIG_DOC):
         assert markdown_table() in doc, "regenerate the settings table: bot.settings.markdown_table()"
+
+
+def test_env_example_is_current() -> None:
+    from bot.settings import env_example
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assert example == env_example(), "regenerate .env.example: bot.settings.env_example()"
+
+
+def test_env_example_sets_every_setting_to_its_default(tmp_path: Path) -> None:
+    """Uncommented, `.env.example` is a valid `.env` that changes nothing."""
+    from bot.config_report import name_notices
+    from bot.settings import load_settings
+
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    assignments = [line.removeprefix("# ") for line in example.splitlines() if line.startswith("# LEADLINE_")]
+    assert [line.split("=", 1)[0] for line in assignments] == [env_name(name) for name in setting_names()]
+    env_file = tmp_path / ".env"
+    env_file.write_text("\n".join(assignments) + "\n", encoding="utf-8")
+    assert name_notices({}, env_file) == []
+    loaded = load_settings(_env_file=env_file)
+    assert loaded.model_dump() == load_settings(_env_file=None).model_dump()

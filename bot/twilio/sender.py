@@ -123,9 +123,12 @@ class TextSender:
                                     _result(job, RESULT_OPTED_OUT))
             return Outcome(FAILED, "contact opted out")
         try:
+            # No callback to an address Twilio cannot reach (HOST 0.0.0.0 with no PUBLIC_BASE_URL): Twilio would
+            # try it for every text; `leadline serve` warns about the missing PUBLIC_BASE_URL instead.
+            base = self.settings.callback_base_url
+            callback = {"status_callback": f"{base}/twilio/status"} if base else {}
             message = await self.client.messages.create_async(
-                to=to, body=body, status_callback=f"{self.settings.base_url}/twilio/status",
-                **sender_address(self.settings.twilio_from, to),
+                to=to, body=body, **callback, **sender_address(self.settings.twilio_from, to),
             )
         except TwilioRestException as exc:
             if _transient(exc):

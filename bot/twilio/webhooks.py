@@ -18,7 +18,7 @@ from bot.limits import MAX_BODY_BYTES, TOO_LARGE
 from bot.twilio.inbound import Received
 from bot.twilio.parse import parse_inbound, parse_status
 from bot.twilio.sender import DELIVERY_FAILED, tell_delivery_failed
-from bot.twilio.signature import public_url, signature_valid
+from bot.twilio.signature import public_url, refusal_hint, signature_valid
 
 log = logging.getLogger("leadline.twilio")
 
@@ -52,8 +52,17 @@ async def read_signed_form(request: web.Request) -> MultiDictProxy[str]:
         raise BadRequest("file uploads are not accepted")
     token = settings.twilio_auth_token.get_secret_value()
     if not signature_valid(token, url, fields, request.headers.get("X-Twilio-Signature")):
+        log.warning("invalid Twilio signature", extra=refusal_hint(
+            url, settings.public_base_url, bool(token), _request_base(request)))
         raise Forbidden("invalid Twilio signature")
     return fields
+
+
+def _request_base(request: web.Request) -> str:
+    """The scheme and host a request came to, as a reverse proxy forwards them."""
+    proto = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    return f"{proto}://{host}"
 
 
 async def incoming_message(request: web.Request) -> web.Response:

@@ -66,12 +66,12 @@ def test_score_call_refuses_bad_input(capsys: pytest.CaptureFixture[str], args: 
 @pytest.mark.sqlite
 def test_reps_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                            monkeypatch: pytest.MonkeyPatch) -> None:
-    env = {"DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'reps.db'}"}
+    env = {"LEADLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'reps.db'}"}
     added = leadline("reps", "add", "--name", "Alex Rep", "--email", "Alex@Example.com", "--phone",
                      "+1 (555) 777-0001", "--slack-user", "u024be7lh", "--role", "ae", env=env)
     assert added.returncode == 0, added.stderr
     assert added.stdout.strip() == "added rep #1: Alex Rep"
-    monkeypatch.setenv("DATABASE_URL", env["DATABASE_URL"])
+    monkeypatch.setenv("LEADLINE_DATABASE_URL", env["LEADLINE_DATABASE_URL"])
     monkeypatch.chdir(tmp_path)
     assert run_main(capsys, "reps", "add", "--name", "Bea", "--phone", "+15557770002")[0] == 0
 

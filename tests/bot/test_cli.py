@@ -41,10 +41,13 @@ def test_every_command_has_help(command: list[str]) -> None:
 @pytest.mark.parametrize(
     ("name", "value", "expected"),
     [
-        ("DATABASE_URL", "mysql://x@localhost/db", "invalid setting DATABASE_URL: driver 'mysql'"),
-        ("DATABASE_URL", "::nonsense::", "invalid setting DATABASE_URL: cannot parse"),
-        ("TIMEZONE", "Mars/Olympus", "invalid setting TIMEZONE: 'Mars/Olympus' is not an IANA time zone"),
-        ("BUSINESS_HOURS", "Mon-Fry 09:00-17:00", "invalid setting BUSINESS_HOURS:"),
+        ("LEADLINE_DATABASE_URL", "mysql://x@localhost/db", "invalid setting LEADLINE_DATABASE_URL: driver 'mysql'"),
+        ("LEADLINE_DATABASE_URL", "::nonsense::", "invalid setting LEADLINE_DATABASE_URL: cannot parse"),
+        ("LEADLINE_TIMEZONE", "Mars/Olympus",
+         "invalid setting LEADLINE_TIMEZONE: 'Mars/Olympus' is not an IANA time zone"),
+        ("LEADLINE_BUSINESS_HOURS", "Mon-Fry 09:00-17:00", "invalid setting LEADLINE_BUSINESS_HOURS:"),
+        ("LEADLINE_PORT", "eighty", "invalid setting LEADLINE_PORT:"),
+        # An old name is checked too, and named as written.
         ("PORT", "eighty", "invalid setting PORT:"),
     ],
 )
@@ -66,7 +69,7 @@ def _free_port() -> int:
 def start_serve(cwd: Path, env: dict[str, str] | None = None, *args: str) -> tuple[subprocess.Popen[str], int]:
     """`leadline serve` on a free port, from `cwd`, with no setting but `env` (and the port)."""
     port = _free_port()
-    full_env = subprocess_env({"PORT": str(port), "LEADLINE_ALEMBIC_DIR": str(ROOT / "alembic"), **(env or {})})
+    full_env = subprocess_env({"LEADLINE_PORT": str(port), **(env or {})})
     proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "serve", *args], cwd=cwd, env=full_env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return proc, port

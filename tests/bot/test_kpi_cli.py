@@ -135,7 +135,7 @@ def test_every_command_has_help() -> None:
 
 async def test_leadline_kpi_as_a_user_runs_it(database_url: str, tmp_path: Path) -> None:
     await load_history(database_url)
-    env = subprocess_env({"DATABASE_URL": database_url, "TIMEZONE": NY})
+    env = subprocess_env({"LEADLINE_DATABASE_URL": database_url, "LEADLINE_TIMEZONE": NY})
     result = await asyncio.to_thread(
         subprocess.run, [sys.executable, "-m", "bot.cli", "kpi", "--from", FROM, "--to", TO, "--json"],
         capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)

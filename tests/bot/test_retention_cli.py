@@ -67,12 +67,12 @@ async def test_db_purge_deletes_old_text_and_keeps_opt_outs(
         monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     await seed(database_url, db)
     result = await asyncio.to_thread(leadline, "db", "purge", cwd=tmp_path,
-                                     env={"DATABASE_URL": database_url, "RETENTION_DAYS": "30"})
+                                     env={"LEADLINE_DATABASE_URL": database_url, "LEADLINE_RETENTION_DAYS": "30"})
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "deleted 3 messages, 1 waits and 1 conversations older than 30 days"
     await assert_purged_but_opt_out_kept(db)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("LEADLINE_DATABASE_URL", database_url)
     code, out, _ = await asyncio.to_thread(run_main, capsys, "db", "purge", "--days", "30")
     assert code == 0 and out.startswith("deleted 0 messages, 0 waits")  # running it again changes nothing
     # The lead who opted out before the purge is still refused.
@@ -84,11 +84,11 @@ async def test_db_purge_deletes_old_text_and_keeps_opt_outs(
 
 
 @pytest.mark.parametrize(("env", "args", "message"), [
-    ({"RETENTION_DAYS": "0"}, [], "leadline: nothing to purge: RETENTION_DAYS is 0 (keep everything); "
-                                  "pass --days N"),
-    ({}, [], "leadline: nothing to purge: RETENTION_DAYS is 0 (keep everything); pass --days N"),
-    ({"RETENTION_DAYS": "30"}, ["--days", "0"], "argument --days: must be a whole number of days, 1 or more"),
-    ({"RETENTION_DAYS": "30"}, ["--days", "-5"], "argument --days: must be a whole number of days, 1 or more"),
+    ({"LEADLINE_RETENTION_DAYS": "0"}, [],
+     "leadline: nothing to purge: LEADLINE_RETENTION_DAYS is 0 (keep everything); pass --days N"),
+    ({}, [], "leadline: nothing to purge: LEADLINE_RETENTION_DAYS is 0 (keep everything); pass --days N"),
+    ({"LEADLINE_RETENTION_DAYS": "30"}, ["--days", "0"], "argument --days: must be a whole number of days, 1 or more"),
+    ({"LEADLINE_RETENTION_DAYS": "30"}, ["--days", "-5"], "argument --days: must be a whole number of days, 1 or more"),
 ], ids=["retention-days-0", "default", "days-0", "days-negative"])
 async def test_db_purge_refuses_to_purge_everything(database_url: str, db: Database, tmp_path: Path,
                                                     monkeypatch: pytest.MonkeyPatch,
@@ -96,8 +96,8 @@ async def test_db_purge_refuses_to_purge_everything(database_url: str, db: Datab
                                                     args: list[str], message: str) -> None:
     await seed(database_url, db)
     monkeypatch.chdir(tmp_path)  # no .env here
-    monkeypatch.delenv("RETENTION_DAYS", raising=False)
-    for name, value in {"DATABASE_URL": database_url, **env}.items():
+    monkeypatch.delenv("LEADLINE_RETENTION_DAYS", raising=False)
+    for name, value in {"LEADLINE_DATABASE_URL": database_url, **env}.items():
         monkeypatch.setenv(name, value)
     code, out, err = await asyncio.to_thread(run_main, capsys, "db", "purge", *args)
     assert code == 2 and out == ""

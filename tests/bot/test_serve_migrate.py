@@ -51,11 +51,11 @@ def refused(proc: subprocess.Popen[str]) -> str:
 
 
 def test_auto_migrate_false_refuses_an_old_schema(old_database: str, tmp_path: Path) -> None:
-    proc, _ = start_serve(tmp_path, {"DATABASE_URL": old_database, "AUTO_MIGRATE": "false"})
+    proc, _ = start_serve(tmp_path, {"LEADLINE_DATABASE_URL": old_database, "LEADLINE_AUTO_MIGRATE": "false"})
     [line] = refused(proc).strip().splitlines()
     head = head_revision(old_database)
     assert line == (f"leadline: the database schema is not current (at {OLD}, newest is {head}); "
-                    "run `leadline db upgrade` or set AUTO_MIGRATE=true")
+                    "run `leadline db upgrade` or set LEADLINE_AUTO_MIGRATE=true")
     assert asyncio.run(revision(old_database)) == OLD  # nothing was migrated behind the operator's back
 
 
@@ -63,11 +63,11 @@ def test_auto_migrate_false_refuses_an_old_schema(old_database: str, tmp_path: P
 def test_no_migrate_refuses_then_starts_once_upgraded(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     upgrade(url, OLD)
-    proc, _ = start_serve(tmp_path, {"DATABASE_URL": url}, "--no-migrate")
+    proc, _ = start_serve(tmp_path, {"LEADLINE_DATABASE_URL": url}, "--no-migrate")
     stderr = refused(proc)
     assert "schema is not current" in stderr and "start without --no-migrate" in stderr
     upgrade(url)  # `leadline db upgrade`, as the message says
-    proc, port = start_serve(tmp_path, {"DATABASE_URL": url, "AUTO_MIGRATE": "false"})
+    proc, port = start_serve(tmp_path, {"LEADLINE_DATABASE_URL": url, "LEADLINE_AUTO_MIGRATE": "false"})
     try:
         wait_ready(proc, port)
     finally:

@@ -26,7 +26,6 @@ SID = "AC" + "2" * 32
 TOKEN = "import-token-abcdef0123456789"
 OURS = "+15559990000"
 START = datetime(2026, 10, 1, tzinfo=UTC)
-ALEMBIC_DIR = str(Path(__file__).resolve().parents[2] / "alembic")
 LEAD_TEXTS = ["Hi, how much is it?", "Can I book a demo?", "hello??", "STOP", "START", "Yes", "thanks!",
               "not working again 😡", "HELP", "what's the price for 10 seats"]
 
@@ -114,9 +113,9 @@ def test_bad_credentials_exit_1_with_one_line(tmp_path: Path) -> None:
         async with FakeTwilio(SID, TOKEN) as fake:
             return await asyncio.to_thread(
                 leadline, "import", "twilio", "--since", "2026-10-01", cwd=tmp_path,
-                env={"TWILIO_ACCOUNT_SID": SID, "TWILIO_AUTH_TOKEN": "wrong", "TWILIO_API_BASE_URL": fake.base_url,
-                     "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}",
-                     "LEADLINE_ALEMBIC_DIR": ALEMBIC_DIR})
+                env={"LEADLINE_TWILIO_ACCOUNT_SID": SID, "LEADLINE_TWILIO_AUTH_TOKEN": "wrong",
+                     "LEADLINE_TWILIO_API_BASE_URL": fake.base_url,
+                     "LEADLINE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'x.db'}"})
 
     result = asyncio.run(run())
     assert result.returncode == 1

@@ -22,7 +22,9 @@ target_metadata = SQLModel.metadata
 
 
 def _url() -> str:
-    url = config.attributes.get("database_url") or os.environ.get("DATABASE_URL")
+    # Plain `alembic` commands from a checkout: the same variables Leadline reads (the older name too).
+    url = (config.attributes.get("database_url") or os.environ.get("LEADLINE_DATABASE_URL")
+           or os.environ.get("DATABASE_URL"))
     return url or "sqlite+aiosqlite:///./leadline.db"
 
 
